@@ -93,7 +93,9 @@ class Record(BaseModel):
 
     def model_post_init(self, __context: Any) -> None:
         if not self.id:
-            self.id = content_id(self)
+            # what ``self.id = ...`` does, minus pydantic's per-call setattr overhead (hot path)
+            self.__dict__["id"] = content_id(self)
+            self.__pydantic_fields_set__.add("id")
 
     # convenience views -------------------------------------------------------------
     def prompt_messages(self) -> list[Message]:
@@ -120,10 +122,13 @@ class Record(BaseModel):
 
 
 def _message_key(m: Message) -> list[Any]:
-    calls = None
-    if m.tool_calls:
-        calls = [[c.id, c.function.name, c.function.arguments] for c in m.tool_calls]
-    return [m.role, m.content, m.name, calls, m.tool_call_id, m.weight]
+    d = m.__dict__  # plain dict reads: this runs for every message of every record read
+    calls = d["tool_calls"]
+    if calls:
+        calls = [[c.id, c.function.name, c.function.arguments] for c in calls]
+    else:
+        calls = None
+    return [d["role"], d["content"], d["name"], calls, d["tool_call_id"], d["weight"]]
 
 
 def content_key(record: Record) -> list[Any]:

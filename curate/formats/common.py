@@ -64,27 +64,28 @@ def check_openai_message(msg: Any, index: int) -> dict[str, Any]:
     if "role" not in msg:
         raise RowError("message_missing_key", f"Message {index} has no 'role'.")
     role = msg["role"]
-    if role not in ROLES:
+    if not isinstance(role, str) or role not in ROLES:
         if role == "function":
             role = "tool"
         else:
             raise RowError("unrecognized_role", f"Message {index} has an unrecognized role {role!r}.")
     calls = msg.get("tool_calls")
+    calling = bool(calls) or bool(msg.get("function_call"))
     content = msg.get("content")
-    if "content" not in msg and not calls:
+    if "content" not in msg and not calling:
         raise RowError("message_missing_key", f"Message {index} has no 'content'.")
     if content is None:
-        if not calls:
+        if not calling:
             raise RowError("missing_content", f"Message {index} has null content.")
-    elif not isinstance(content, str):
-        if isinstance(content, list):
+    else:
+        if not isinstance(content, str):
+            if not isinstance(content, list):
+                raise RowError(
+                    "data_type", f"Message {index} content must be text, not {type_name(content)}."
+                )
             content = join_content_parts(content, index)
-        else:
-            raise RowError(
-                "data_type", f"Message {index} content must be text, not {type_name(content)}."
-            )
-    elif not content.strip() and not calls and role != "system":
-        raise RowError("missing_content", f"Message {index} ({role}) has empty content.")
+        if not content.strip() and not calling and role != "system":
+            raise RowError("missing_content", f"Message {index} ({role}) has empty content.")
     out: dict[str, Any] = {"role": role, "content": content}
     name = msg.get("name")
     if name is not None:
@@ -129,7 +130,12 @@ def check_tool_calls(calls: Any, index: int) -> list[dict[str, Any]]:
             raise RowError("invalid_tool_call", f"Message {index} has a tool call without a name.")
         args = fn.get("arguments", "{}")
         if not isinstance(args, str):
-            args = orjson.dumps(args).decode()
+            try:
+                args = orjson.dumps(args).decode()
+            except orjson.JSONEncodeError:
+                raise RowError(
+                    "invalid_tool_call", f"Message {index} has tool-call arguments that are not JSON."
+                ) from None
         item: dict[str, Any] = {"function": {"name": fn["name"], "arguments": args}}
         if call.get("id") is not None:
             item["id"] = str(call["id"])
@@ -153,6 +159,8 @@ def build_record(data: dict[str, Any]) -> Record:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise RowError("data_type", f"Field '{where}': {first.get('msg', 'invalid value')}.") from None
+    except TypeError as exc:  # a value JSON cannot hold (an integer beyond 64 bits) when hashing
+        raise RowError("data_type", f"The row holds a value that cannot be stored: {exc}.") from None
 
 
 def message_dict(m: Message) -> dict[str, Any]:
@@ -179,3 +187,37 @@ def message_dict(m: Message) -> dict[str, Any]:
 def extra_fields(row: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     """Top-level fields a format does not define: kept verbatim in ``meta``."""
     return {k: v for k, v in row.items() if k not in known}
+
+
+# A reserved ``meta`` key where a reader notes how its row was laid out (for example a TRL
+# pair whose prompt was implicit), so its own writer can give the same row back. It is not a
+# source field: writers leave it out of the rows they write (see ``writable_meta``).
+LAYOUT_KEY = "_layout"
+
+
+def writable_meta(meta: dict[str, Any], known: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The ``meta`` fields a writer puts back in its row: all but the layout note and ``known``."""
+    return {k: v for k, v in meta.items() if k != LAYOUT_KEY and k not in known}
+
+
+def layout_of(meta: dict[str, Any], fmt: str) -> Any:
+    """The layout note a reader of ``fmt`` left in ``meta`` (None when there is none)."""
+    note = meta.get(LAYOUT_KEY)
+    return note.get(fmt) if isinstance(note, dict) else None
+
+
+def sft_messages(record: Record) -> list[Message]:
+    """The conversation an SFT writer renders for any kind of record.
+
+    A preference pair gives its prompt plus the chosen side; an unpaired example gives its
+    turns when its label is True, and cannot be written when it is False.
+    """
+    if record.kind == "preference":
+        if not record.chosen:
+            raise RowError("unsupported_in_target", "The preference pair has no chosen answer.")
+        return [*record.messages, *record.chosen]
+    if record.kind == "unpaired" and record.label is not True:
+        raise RowError(
+            "unsupported_in_target", "An undesirable example cannot become a training target."
+        )
+    return record.messages
