@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
+import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -124,10 +124,7 @@ class Record(BaseModel):
 def _message_key(m: Message) -> list[Any]:
     d = m.__dict__  # plain dict reads: this runs for every message of every record read
     calls = d["tool_calls"]
-    if calls:
-        calls = [[c.id, c.function.name, c.function.arguments] for c in calls]
-    else:
-        calls = None
+    calls = [[c.id, c.function.name, c.function.arguments] for c in calls] if calls else None
     return [d["role"], d["content"], d["name"], calls, d["tool_call_id"], d["weight"]]
 
 
@@ -154,7 +151,7 @@ def content_id(record: Record) -> str:
     20
     """
     blob = orjson.dumps(content_key(record), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(blob).hexdigest()[:20]
+    return xxhash.xxh3_128_hexdigest(blob)[:20]
 
 
 def now_iso() -> str:

@@ -1,0 +1,212 @@
+"""The conversion pipeline: read -> parse -> render -> write, streaming, nothing lost.
+
+Every input row ends in the output or in the rejects file, so ``read = written + rejected``
+always holds. The rejects file (default ``OUTPUT.rejects.jsonl``) holds one JSON object per
+rejected row: ``{source, line, code, message, raw}``. It is written only when there are
+rejects; when a run has none, a rejects file left at that path by an earlier run is removed,
+so a rejects file next to an output always belongs to it. Both files appear atomically at
+the end; a run that fails half-way leaves the old files as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curate.errors import RowError, UsageError
+from curate.formats import get_format
+from curate.formats.detect import DEFAULT_SAMPLE, Detection
+from curate.io.atomic import atomic_path
+from curate.io.containers import output_container
+from curate.io.rows import Row
+from curate.io.write import JsonlWriter, open_row_writer
+from curate.records import Record
+from curate.source import RecordSource
+
+# progress(done_bytes, total_bytes) is called about every this many rows
+PROGRESS_EVERY = 2048
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ConvertSummary:
+    """The outcome of one conversion (``to_dict`` is what ``curate convert --json`` prints)."""
+
+    input: str
+    output: str
+    to: str
+    detected_format: str | None = None
+    from_format: str | None = None
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+    detection: Detection | None = None
+
+    @property
+    def empty(self) -> bool:
+        """The input held no rows at all (an empty file converts to an empty output)."""
+        return self.read == 0
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.empty:
+            out.append(f"The input '{self.input}' is empty: it has no rows.")
+        if self.detection is not None:
+            out.extend(self.detection.warnings())
+            detected = self.detection.format
+            if self.from_format and detected and detected != self.from_format:
+                out.append(f"--from says {self.from_format} but the rows look like {detected}.")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "output": self.output,
+            "detected_format": self.detected_format,
+            "from_format": self.from_format,
+            "to": self.to,
+            "read": self.read,
+            "written": self.written,
+            "rejected": self.rejected,
+            "rejects_path": self.rejects_path,
+            "reasons": dict(self.reasons),
+            "empty": self.empty,
+            "detection": self.detection.to_dict() if self.detection else None,
+            "warnings": self.warnings(),
+        }
+
+
+def default_rejects_path(output: str | Path) -> Path:
+    """``OUTPUT.rejects.jsonl`` next to the output."""
+    return Path(f"{output}.rejects.jsonl")
+
+
+class RejectSink:
+    """Writes rejects as JSONL, atomically; the file is only created for the first reject."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.reasons: dict[str, int] = {}
+        self._stack = contextlib.ExitStack()
+        self._writer: JsonlWriter | None = None
+
+    def add(self, source: str, row: Row, error: RowError) -> None:
+        if self._writer is None:
+            tmp = self._stack.enter_context(atomic_path(self.path))
+            self._writer = JsonlWriter(tmp, gz=str(self.path).endswith(".gz"))
+        self._writer.write(
+            {
+                "source": source,
+                "line": row.number,
+                "code": error.code,
+                "message": error.message,
+                "raw": row.raw,
+            }
+        )
+        self.count += 1
+        self.reasons[error.code] = self.reasons.get(error.code, 0) + 1
+
+    def __enter__(self) -> RejectSink:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._writer is not None:
+            if exc_type is None:
+                self._writer.finish()
+            else:
+                self._writer.abort()
+        elif exc_type is None:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                self.path.unlink()
+        self._stack.__exit__(exc_type, exc, tb)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def convert(
+    input: str | Path,
+    output: str | Path,
+    to: str,
+    from_: str | None = None,
+    rejects_path: str | Path | None = None,
+    *,
+    sample: int = DEFAULT_SAMPLE,
+    progress: Progress | None = None,
+) -> ConvertSummary:
+    """Convert ``input`` into format ``to`` at ``output`` (container from its extension).
+
+    Raises ``UsageError`` (unknown format, bad output name, undetectable input) or
+    ``UnreadableInput`` before anything is written.
+    """
+    target = get_format(to)
+    output_container(output)
+    out_path, in_path = Path(output), Path(input)
+    rejects = Path(rejects_path) if rejects_path else default_rejects_path(output)
+    if _same_file(out_path, in_path):
+        raise UsageError("The output is the input file.", "Write the output to another path.")
+    if _same_file(rejects, out_path) or _same_file(rejects, in_path):
+        raise UsageError("The rejects path is the input or output file.", "Pick another --rejects path.")
+    if not rejects.parent.is_dir():
+        raise UsageError(
+            f"The folder of the rejects file '{rejects}' does not exist.", "Create it or pick another --rejects path."
+        )
+    source = RecordSource(in_path, from_, sample=sample)
+    summary = ConvertSummary(
+        input=str(input),
+        output=str(output),
+        to=target.name,
+        detected_format=source.detection.format,
+        from_format=source.format_name,
+        detection=source.detection,
+    )
+    with open_row_writer(out_path) as writer, RejectSink(rejects) as sink:
+        summary.read = _pump(source, target.render, writer.write, sink, progress)
+        summary.written = writer.count
+    summary.rejected = sink.count
+    summary.reasons = dict(sorted(sink.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    summary.rejects_path = str(rejects) if sink.count else None
+    # nothing is lost: every row read is either written or rejected
+    assert summary.read == summary.written + summary.rejected, summary
+    return summary
+
+
+def _pump(
+    source: RecordSource,
+    render: Callable[[Record], dict[str, Any]],
+    write: Callable[[dict[str, Any]], None],
+    sink: RejectSink,
+    progress: Progress | None,
+) -> int:
+    """Move every row from source to writer or sink; returns the number of rows read."""
+    name = source.name
+    reader = source.reader
+    read = 0
+    items: Iterator[tuple[Row, Record | RowError]] = source.parsed(provenance=False)
+    for row, result in items:
+        read += 1
+        if progress is not None and read % PROGRESS_EVERY == 0:
+            progress(reader.position(), reader.size)
+        if isinstance(result, RowError):
+            sink.add(name, row, result)
+            continue
+        try:
+            write(render(result))
+        except RowError as exc:
+            sink.add(name, row, exc)
+        except Exception as exc:  # a format must raise RowError; never let bad data crash
+            message = f"Row {row.number} cannot be written ({type(exc).__name__}: {exc})."
+            sink.add(name, row, RowError("unsupported_in_target", message))
+    if progress is not None:
+        progress(reader.size, reader.size)
+    return read

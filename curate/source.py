@@ -1,0 +1,123 @@
+"""A dataset file read as canonical records: rows, format detection and parsing in one stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from curate.errors import RowError, UsageError
+from curate.formats import all_formats, get_format
+from curate.formats.base import Format
+from curate.formats.detect import DEFAULT_SAMPLE, Detection, detect_stream
+from curate.io.read import RowReader
+from curate.io.rows import Row
+from curate.records import Provenance, Record, Reject
+
+
+class RecordSource:
+    """The rows of one file, parsed in one format (given, or detected over ``sample`` rows).
+
+    Opening raises ``UnreadableInput`` for a file that cannot be read and ``UsageError`` for
+    an unknown format name or a file whose rows match no known format. Detection always runs
+    (it is cheap), so ``detection`` tells what the file looks like even when ``fmt`` is given.
+    Iterating yields ``(row, Record | RowError)`` pairs, one per input row, in file order.
+    """
+
+    def __init__(self, path: str | Path, fmt: str | None = None, *, sample: int = DEFAULT_SAMPLE):
+        self.name = str(path)
+        self.reader = RowReader(path)
+        chosen = get_format(fmt) if fmt else None
+        self.detection, self._rows = detect_stream(iter(self.reader), sample)
+        if chosen is None and self.detection.format is None and self.detection.sampled:
+            known = ", ".join(all_formats())
+            raise UsageError(
+                f"Cannot tell the format of '{self.name}': none of the {self.detection.sampled} "
+                "sampled rows matches a known format.",
+                f"Pass --from with one of: {known}.",
+            )
+        self.format: Format | None = chosen or (
+            get_format(self.detection.format) if self.detection.format else None
+        )
+
+    @property
+    def format_name(self) -> str | None:
+        return self.format.name if self.format else None
+
+    def parsed(self, *, provenance: bool = True) -> Iterator[tuple[Row, Record | RowError]]:
+        """Every row with its record or the error that kept it from becoming one."""
+        fmt = self.format
+        name = self.name
+        fmt_name = self.format_name
+        for row in self._rows:
+            value = row.value
+            if fmt is None:  # only possible when no row parsed: nothing to do
+                if type(value) is not RowError:
+                    value = RowError("unknown_format", "The row matches no known format.")
+                yield row, value
+                continue
+            record = value if type(value) is RowError else _parse(fmt, row.number, value)
+            if type(record) is RowError and row.alt is not None:
+                # a second reading of the row (CSV cells as text) may fit where the first did not
+                second = _parse(fmt, row.number, row.alt)
+                if type(second) is not RowError:
+                    record = second
+            if type(record) is RowError:
+                yield row, record
+                continue
+            if provenance:
+                set_file_provenance(record, name, row.number, fmt_name)
+            yield row, record
+
+    def __iter__(self) -> Iterator[Record | Reject]:
+        reject = self.reject
+        for row, result in self.parsed():
+            yield reject(row, result) if type(result) is RowError else result  # type: ignore[misc]
+
+    def reject(self, row: Row, error: RowError) -> Reject:
+        """The reject for a row: source file, row number, reason code, sentence, raw text."""
+        return make_reject(self.name, row, error)
+
+
+_PROVENANCE_SET = ("origin", "source_file", "source_line", "source_format")
+
+
+def _parse(fmt: Format, number: int, value: object) -> Record | RowError:
+    """One row through a format: its record, or the error that says why not."""
+    try:
+        return fmt.parse(value)
+    except RowError as exc:
+        return exc
+    except Exception as exc:  # a format must raise RowError; never let bad data crash
+        return RowError(
+            "data_type", f"Row {number} cannot be read as {fmt.name} ({type(exc).__name__}: {exc})."
+        )
+
+
+def set_file_provenance(record: Record, source_file: str, line: int, fmt: str | None) -> None:
+    """Fill in where a record was read from (origin ``real``, file, line, format).
+
+    A record's own fresh default Provenance is updated in place (the values are plain, valid
+    data, and this runs once per row on the hot path of every read); any other is replaced.
+    """
+    prov = record.provenance
+    if type(prov) is not Provenance or prov.__pydantic_fields_set__:  # not a fresh default
+        record.provenance = Provenance(
+            origin="real", source_file=source_file, source_line=line, source_format=fmt
+        )
+        return
+    values = prov.__dict__
+    values["origin"] = "real"
+    values["source_file"] = source_file
+    values["source_line"] = line
+    values["source_format"] = fmt
+    prov.__pydantic_fields_set__.update(_PROVENANCE_SET)
+
+
+def make_reject(source: str, row: Row, error: RowError) -> Reject:
+    """A Reject for one input row."""
+    return Reject.model_construct(
+        source=source, line=row.number, code=error.code, message=error.message, raw=row.raw
+    )
+
+
+__all__ = ["Detection", "RecordSource", "make_reject"]
