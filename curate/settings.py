@@ -1,0 +1,259 @@
+"""Workspace settings (`curate.toml`) as pydantic models with documented defaults."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from curate.errors import UsageError
+
+SETTINGS_FILE = "curate.toml"
+
+
+def default_reviewer() -> str:
+    """The reviewer name used when none is configured: $USER, else the login name."""
+    name = os.environ.get("USER") or os.environ.get("USERNAME")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SplitSettings(_Section):
+    """Train/validation/test ratios, the shuffle seed and the tag to stratify by."""
+
+    train: float = Field(0.8, ge=0, le=1)
+    validation: float = Field(0.1, ge=0, le=1)
+    test: float = Field(0.1, ge=0, le=1)
+    seed: int = 13
+    stratify_by: str | None = "category"
+
+    @model_validator(mode="after")
+    def _ratios_sum_to_one(self) -> SplitSettings:
+        total = self.train + self.validation + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"train + validation + test must add up to 1, not {total:g}")
+        return self
+
+
+class DedupeSettings(_Section):
+    """Near-duplicate detection: MinHash over word shingles of normalised text."""
+
+    shingle_size: int = Field(5, ge=1)
+    num_perm: int = Field(128, ge=16)
+    threshold: float = Field(0.8, gt=0, le=1)
+    normalise: list[Literal["whitespace", "case", "punctuation"]] = Field(
+        default_factory=lambda: ["whitespace", "case", "punctuation"]
+    )
+    compare: Literal["prompt", "answer", "prompt+answer"] = "prompt+answer"
+
+
+class ProviderSettings(_Section):
+    """One LLM provider: the model to call and the environment variable holding its key."""
+
+    model: str
+    api_key_env: str
+    base_url: str | None = None
+
+
+class ProvidersSettings(_Section):
+    """The providers `synth` and the LLM judge may call."""
+
+    anthropic: ProviderSettings = Field(
+        default_factory=lambda: ProviderSettings(
+            model="claude-sonnet-4-5", api_key_env="ANTHROPIC_API_KEY"
+        )
+    )
+    openai: ProviderSettings = Field(
+        default_factory=lambda: ProviderSettings(model="gpt-4.1-mini", api_key_env="OPENAI_API_KEY")
+    )
+
+
+class ReviewKeys(_Section):
+    """Key bindings of the review screen."""
+
+    approve: str = "a"
+    reject: str = "r"
+    edit: str = "e"
+    skip: str = "s"
+    undo: str = "u"
+    next: str = "n"
+    previous: str = "p"
+    search: str = "/"
+    filters: str = "f"
+    help: str = "?"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ReviewKeys:
+        seen: dict[str, str] = {}
+        for action, key in self.model_dump().items():
+            if not key:
+                raise ValueError(f"the key for '{action}' is empty")
+            if key in seen:
+                raise ValueError(f"'{action}' and '{seen[key]}' share the key {key!r}")
+            seen[key] = action
+        return self
+
+
+class ReviewSettings(_Section):
+    """Who reviews (recorded with every decision) and the review screen's keys."""
+
+    reviewer: str = Field(default_factory=default_reviewer, min_length=1)
+    keys: ReviewKeys = Field(default_factory=ReviewKeys)
+
+
+class ExportSettings(_Section):
+    """Export policy."""
+
+    require_real_approval: bool = Field(
+        False,
+        description="Export only real records a person approved (synthetic ones always need approval).",
+    )
+
+
+class Settings(_Section):
+    """Everything `curate.toml` can hold; every field has a documented default."""
+
+    rubric: str = Field(
+        "default",
+        description="'default' (the packaged rubrics/default.yaml) or a path to a rubric.",
+    )
+    max_synthetic_share: float = Field(0.30, ge=0, le=1)
+    split: SplitSettings = Field(default_factory=SplitSettings)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+
+    def rubric_path(self, root: Path) -> Path | None:
+        """The rubric file: None for the packaged default, else a path resolved from ``root``."""
+        if self.rubric == "default":
+            return None
+        path = Path(self.rubric).expanduser()
+        return path if path.is_absolute() else root / path
+
+
+DEFAULT_TOML = """\
+# curate-ft workspace settings. Every value shown is the default; edit what you need.
+
+# The quality rubric for `curate validate`: "default" (the packaged rubrics/default.yaml)
+# or a path to your own copy, relative to this file.
+rubric = "default"
+
+# Synthetic records may make up at most this share of the dataset (0.30 = 30%).
+max_synthetic_share = 0.30
+
+[split]
+# Ratios must add up to 1. The test split should hold 10-20% of the records.
+train = 0.8
+validation = 0.1
+test = 0.1
+seed = 13
+# Keep each value of this tag in the same proportion in every split.
+stratify_by = "category"
+
+[dedupe]
+# Near duplicates: MinHash over word shingles of normalised text.
+shingle_size = 5
+num_perm = 128
+threshold = 0.8
+normalise = ["whitespace", "case", "punctuation"]
+# What to compare: "prompt", "answer" or "prompt+answer".
+compare = "prompt+answer"
+
+# API keys are read from the named environment variables, never stored here.
+[providers.anthropic]
+model = "claude-sonnet-4-5"
+api_key_env = "ANTHROPIC_API_KEY"
+
+[providers.openai]
+model = "gpt-4.1-mini"
+api_key_env = "OPENAI_API_KEY"
+# base_url = "http://127.0.0.1:8000/v1"   # any OpenAI-compatible server
+
+[review]
+# Recorded with every decision; defaults to $USER.
+# reviewer = "alice"
+
+[review.keys]
+approve = "a"
+reject = "r"
+edit = "e"
+skip = "s"
+undo = "u"
+next = "n"
+previous = "p"
+search = "/"
+filters = "f"
+help = "?"
+
+[export]
+# true: export only real records a person approved (synthetic ones always need approval).
+require_real_approval = false
+"""
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the file"
+    if first["type"] == "extra_forbidden":
+        return f"'{where}' is not a known setting"
+    msg = first["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"'{where}': {msg[0].lower()}{msg[1:]}" if msg else f"'{where}' is invalid"
+
+
+def parse_settings(data: dict[str, Any], source: str = SETTINGS_FILE) -> Settings:
+    """Settings from a parsed TOML table; a UsageError names the bad value."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(
+            f"{source} has a bad value: {_describe(exc)}.",
+            "Fix it or delete the line to use the default.",
+        ) from None
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read `curate.toml`; bad TOML or bad values raise a UsageError with one sentence."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist.", "Run `curate init` first.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} cannot be read ({exc}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML ({exc}).", "Fix the line it names.") from None
+    return parse_settings(data, str(path))
+
+
+def dump_settings(settings: Settings) -> str:
+    """Settings as TOML text (without comments; `DEFAULT_TOML` is the commented template)."""
+    return tomli_w.dumps(settings.model_dump(exclude_none=True))
+
+
+def save_settings(settings: Settings, path: Path | str) -> None:
+    """Write settings atomically (temp file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(dump_settings(settings))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,288 @@
+"""Review decisions as an append-only event log, with the current state kept beside it.
+
+Every call is one transaction that appends events and updates ``review_state`` together,
+so the state always equals the replay of the events. Undo appends an ``undo`` event that
+restores the earlier state; an edit stores a new record version and marks the original
+``edited`` (replaced), leaving it in place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from curate.errors import UsageError
+from curate.records import Record, content_id, now_iso
+from curate.store.db import Database
+from curate.store.records import INSERT_RECORD, chunks, next_rid, record_row
+
+Action = Literal["approve", "reject", "skip"]
+TARGET = {"approve": "approved", "reject": "rejected"}
+INSERT_EVENT = (
+    "INSERT INTO review_events (seq, batch, rid, action, state_before, state_after, reason,"
+    " reviewer, at, prev_seq, undoes, version_rid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+@dataclass
+class Decision:
+    """What one call to :meth:`ReviewMixin.record_decision` did."""
+
+    action: str
+    batch: int | None
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Undo:
+    """What :meth:`ReviewMixin.undo_last` reverted."""
+
+    batch: int
+    action: str
+    restored: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # a later decision stands
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the review log."""
+
+    seq: int
+    batch: int
+    record_id: str
+    action: str
+    state_before: str
+    state_after: str
+    reason: str | None
+    reviewer: str
+    at: str
+    prev_seq: int | None
+    undoes: int | None
+    version_id: str | None
+
+
+@dataclass
+class _State:
+    rid: int
+    state: str
+    seq: int | None
+
+
+def _next_seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'review_events'").fetchone()
+    top = conn.execute("SELECT coalesce(max(seq), 0) FROM review_events").fetchone()[0]
+    return max(int(row[0]) if row else 0, int(top)) + 1
+
+
+def _states(conn: sqlite3.Connection, ids: list[str]) -> dict[str, _State]:
+    found: dict[str, _State] = {}
+    for part in chunks(ids):
+        marks = ",".join("?" * len(part))
+        for rid_id, rid, state, seq in conn.execute(
+            "SELECT r.id, r.rid, s.state, s.seq FROM records r JOIN review_state s"
+            f" ON s.rid = r.rid WHERE r.id IN ({marks})",
+            list(part),
+        ):
+            found[rid_id] = _State(rid, state, seq)
+    return found
+
+
+def _state_of(conn: sqlite3.Connection, rid: int) -> tuple[str, int | None]:
+    row = conn.execute("SELECT state, seq FROM review_state WHERE rid = ?", (rid,)).fetchone()
+    return row[0], row[1]
+
+
+def _set_state(conn: sqlite3.Connection, rid: int, state: str, seq: int | None) -> None:
+    conn.execute("UPDATE review_state SET state = ?, seq = ? WHERE rid = ?", (state, seq, rid))
+
+
+class ReviewMixin:
+    """Decisions, undo, edits and the review history of a record."""
+
+    db: Database
+
+    def record_decision(
+        self,
+        ids: Iterable[str],
+        action: Action,
+        reviewer: str,
+        reason: str | None = None,
+    ) -> Decision:
+        """Approve, reject or skip records in one transaction.
+
+        An event is kept for every record whose state changes (and for every skip), with
+        the reviewer, time, reason and previous state. Records already in the target state
+        are reported as unchanged. Unknown ids, and records replaced by an edit, raise a
+        UsageError and nothing is recorded.
+        """
+        if action not in ("approve", "reject", "skip"):
+            raise UsageError(f"Unknown review action '{action}'.", "Use approve, reject or skip.")
+        if not reviewer:
+            raise UsageError("A review decision needs a reviewer name.")
+        wanted = list(dict.fromkeys(ids))
+        result = Decision(action, None)
+        if not wanted:
+            return result
+        at = now_iso()
+        with self.db.transaction() as conn:
+            states = _states(conn, wanted)
+            missing = [i for i in wanted if i not in states]
+            if missing:
+                more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+                raise UsageError(f"No record with id '{missing[0]}' in this workspace{more}.")
+            replaced = [i for i in wanted if states[i].state == "edited"]
+            if replaced:
+                raise UsageError(
+                    f"Record '{replaced[0]}' was replaced by an edit.",
+                    "Decide on its newest version instead.",
+                )
+            seq = batch = _next_seq(conn)
+            events, updates = [], []
+            for record_id in wanted:
+                st = states[record_id]
+                after = TARGET.get(action, st.state)
+                if action != "skip" and after == st.state:
+                    result.unchanged.append(record_id)
+                    continue
+                events.append(
+                    (seq, batch, st.rid, action, st.state, after, reason, reviewer, at)
+                    + (st.seq, None, None)
+                )
+                if action != "skip":  # a skip is logged but decides nothing
+                    updates.append((after, seq, st.rid))
+                result.changed.append(record_id)
+                seq += 1
+            conn.executemany(INSERT_EVENT, events)
+            conn.executemany("UPDATE review_state SET state = ?, seq = ? WHERE rid = ?", updates)
+        result.batch = batch if result.changed else None
+        return result
+
+    def add_version(
+        self, parent: Record | str, edited: Record, reviewer: str, reason: str | None = None
+    ) -> Record:
+        """Store an edited version of ``parent`` and mark the parent ``edited``.
+
+        The new version gets its own content id, points at its parent, and starts
+        ``pending``. The parent stays stored unchanged. Returns the new version.
+        """
+        parent_id = parent if isinstance(parent, str) else parent.id
+        child = edited.model_copy(deep=True)
+        child.parent_id = parent_id
+        child.id = content_id(child)
+        if child.id == parent_id:
+            raise UsageError("The edit changes nothing, so no new version was made.")
+        at = now_iso()
+        with self.db.transaction() as conn:
+            states = _states(conn, [parent_id, child.id])
+            if parent_id not in states:
+                raise UsageError(f"No record with id '{parent_id}' in this workspace.")
+            st = states[parent_id]
+            if st.state == "edited":
+                raise UsageError(
+                    f"Record '{parent_id}' was already replaced by an edit.",
+                    "Edit its newest version instead.",
+                )
+            seq = _next_seq(conn)
+            existing = states.get(child.id)
+            child_rid = existing.rid if existing else next_rid(conn)
+            if existing is None:
+                conn.execute(INSERT_RECORD, record_row(child_rid, child, None, at))
+                conn.executemany(
+                    "INSERT INTO record_tags (rid, key, value) VALUES (?,?,?)",
+                    [(child_rid, k, str(v)) for k, v in child.tags.items()],
+                )
+            conn.execute(
+                INSERT_EVENT,
+                (seq, seq, st.rid, "edit", st.state, "edited", reason, reviewer, at)
+                + (st.seq, None, child_rid),
+            )
+            _set_state(conn, st.rid, "edited", seq)
+            if existing is None:
+                conn.execute(
+                    "INSERT INTO review_state (rid, state, seq) VALUES (?, 'pending', ?)",
+                    (child_rid, seq),
+                )
+        return child
+
+    def undo_last(self, reviewer: str) -> Undo | None:
+        """Revert this reviewer's latest call that is not undone yet (None if there is none).
+
+        Each reverted record gets an ``undo`` event that restores its previous state. A
+        record decided again since (by anyone) keeps its newer state; the undo event notes
+        that. Undoing an edit restores the original and rejects the new version.
+        """
+        at = now_iso()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT max(e.batch) FROM review_events e WHERE e.reviewer = ?"
+                " AND e.action != 'undo'"
+                " AND NOT EXISTS (SELECT 1 FROM review_events u WHERE u.undoes = e.seq)",
+                (reviewer,),
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            batch = int(row[0])
+            events = conn.execute(
+                "SELECT e.seq, e.rid, r.id, e.action, e.state_before, e.prev_seq, e.version_rid"
+                " FROM review_events e JOIN records r ON r.rid = e.rid"
+                " WHERE e.batch = ? AND e.action != 'undo' ORDER BY e.seq DESC",
+                (batch,),
+            ).fetchall()
+            result = Undo(batch, events[0][3])
+            seq = undo_batch = _next_seq(conn)
+            for ev_seq, rid, record_id, action, state_before, prev_seq, version_rid in events:
+                state, state_seq = _state_of(conn, rid)
+                if action == "skip":
+                    after, back_to, why = state, state_seq, None
+                    result.restored.append(record_id)
+                elif state_seq == ev_seq:
+                    after, back_to, why = state_before, prev_seq, None
+                    result.restored.append(record_id)
+                else:
+                    after, back_to, why = state, state_seq, "a later decision stands"
+                    result.kept.append(record_id)
+                rows = [(rid, state, after, back_to, why)]
+                if action == "edit" and version_rid is not None and why is None:
+                    v_state, v_seq = _state_of(conn, version_rid)
+                    if v_seq == ev_seq:  # the new version was not decided on since
+                        rows.append(
+                            (version_rid, v_state, "rejected", seq + 1, "the edit was undone")
+                        )
+                for target, before, new_state, back, note in rows:
+                    conn.execute(
+                        INSERT_EVENT,
+                        (seq, undo_batch, target, "undo", before, new_state, note, reviewer, at)
+                        + (back, ev_seq, None),
+                    )
+                    _set_state(conn, target, new_state, back)
+                    seq += 1
+        return result
+
+    def review_state(self, record_id: str) -> str:
+        """The record's current review state."""
+        row = self.db.read_one(
+            "SELECT s.state FROM records r JOIN review_state s ON s.rid = r.rid WHERE r.id = ?",
+            (record_id,),
+        )
+        if row is None:
+            raise UsageError(f"No record with id '{record_id}' in this workspace.")
+        return str(row[0])
+
+    def history(self, record_id: str | None = None, limit: int | None = None) -> list[Event]:
+        """Review events, oldest first: of one record, or of the whole workspace."""
+        sql = (
+            "SELECT e.seq, e.batch, r.id, e.action, e.state_before, e.state_after, e.reason,"
+            " e.reviewer, e.at, e.prev_seq, e.undoes, v.id FROM review_events e"
+            " JOIN records r ON r.rid = e.rid LEFT JOIN records v ON v.rid = e.version_rid"
+        )
+        params: list[object] = []
+        if record_id is not None:
+            sql += " WHERE r.id = ?"
+            params.append(record_id)
+        sql += " ORDER BY e.seq DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [Event(*row) for row in reversed(self.db.read(sql, params))]
