@@ -1,0 +1,1 @@
+"""The quality checklist: record and dataset checks configured by a rubric (`curate validate`)."""

@@ -1,0 +1,83 @@
+"""Validate a workspace's records and store the results as annotations (check runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from curate.checks.report import to_json
+from curate.checks.rubric import Rubric, load_rubric
+from curate.checks.runner import Progress, validate_records
+from curate.checks.verdict import ValidationResult
+
+# Records that can still be exported: not rejected in review, not replaced by an edit.
+USABLE = ("state!=rejected", "state!=edited")
+SUMMARY_KEYS = ("verdict", "scores", "overall", "counts", "checks", "failures", "rubric", "target")
+
+
+def workspace_rubric(ws: Any, path: str | None = None) -> Rubric:
+    """The rubric for a workspace: ``path``, else curate.toml's, with its synthetic-share limit."""
+    rubric = load_rubric(path if path is not None else (ws.settings.rubric_path(ws.root) or "default"))
+    rubric.checks.readiness.max_synthetic_share = ws.settings.max_synthetic_share
+    return rubric
+
+
+def validate_workspace(
+    ws: Any,
+    rubric: Rubric,
+    *,
+    target: str | None = None,
+    where: list[str] | None = None,
+    judge: bool | Any = False,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Validate the workspace's usable records (pending or approved), with its review counts
+    and split assignments, and store the results as a ``checks`` run."""
+    from curate.store import parse_where
+
+    store = ws.store
+    filters = [parse_where(w) for w in (*USABLE, *(where or ()))]
+    records = list(store.iter_records(filters))
+    reviews = store.count_by("state")
+    result = validate_records(
+        records,
+        rubric,
+        target=target,
+        reviews=reviews,
+        splits=store.splits(),
+        judge=judge,
+        progress=progress,
+    )
+    store_results(store, result, {"rubric": rubric.source, "target": result.target, "where": where or []})
+    return result
+
+
+def check_rows(result: ValidationResult) -> Iterator[Any]:
+    """One stored row per failed code of a record, a judge score where there is one, and a
+    passing ``checklist`` row for each record without findings (so every record counts as checked)."""
+    from curate.store import CheckResult
+
+    for rid in result.record_order:
+        found = result.findings.get(rid, [])
+        if not found:
+            yield CheckResult(rid, "checklist", True, None, None)
+            continue
+        seen: set[str] = set()
+        for f in found:
+            if f.code in seen:
+                continue
+            seen.add(f.code)
+            yield CheckResult(rid, f.code, f.passed, f.score, f.detail or None)
+
+
+def store_results(store: Any, result: ValidationResult, meta: dict[str, Any]) -> int:
+    """Write a ``checks`` run with every record's results; returns the run id."""
+    summary = {k: v for k, v in to_json(result).items() if k in SUMMARY_KEYS}
+    run_id = store.start_run("checks", meta)
+    try:
+        store.put_check_results(run_id, check_rows(result))
+    except BaseException:
+        store.finish_run(run_id, status="failed")
+        raise
+    store.finish_run(run_id, summary)
+    return run_id

@@ -1,0 +1,145 @@
+"""Consistency within each category: answer style, answer language, and the system prompt."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import ClassVar
+
+from curate.checks.base import DatasetCheck, DatasetFinding, DatasetResult, Finding
+from curate.checks.profile import Profile
+
+STYLE_FEATURES = {
+    "headings": "Markdown headings",
+    "lists": "a list",
+    "code": "a code block",
+    "table": "a table",
+    "emoji": "emoji",
+    "exclaim": "exclamations",
+}
+LANG_ALIASES = {"zh": "zh-cn", "zh-hans": "zh-cn", "zh-hant": "zh-tw", "nb": "no", "nn": "no", "iw": "he"}
+
+
+def group_name(value: str | None) -> str:
+    return "(untagged)" if value is None else value
+
+
+class ConsistencyCheck(DatasetCheck):
+    """style_outlier, language_mismatch and system_prompt_varies, each per record.
+
+    Within each group (records sharing the ``group_by`` tag) of at least ``min_group``
+    records: a style feature (headings, lists, code, tables, emoji, exclamations) held by at
+    least ``majority`` of the group is its norm, and so is its absence; an answer whose
+    length is ``length_factor`` times off the median deviates too. ``min_deviations``
+    deviations make a style outlier. The group's language (held by ``language_majority`` of
+    the answers whose language is known) and its system prompt (``system_prompt_majority``)
+    are its norms; small groups are compared with the whole dataset for those two.
+    """
+
+    name: ClassVar[str] = "consistency"
+    pillar = "consistency"
+    codes = ("style_outlier", "language_mismatch", "system_prompt_varies")
+
+    def check(self, profiles: list[Profile]) -> DatasetResult:
+        result = DatasetResult()
+        groups: dict[str | None, list[Profile]] = defaultdict(list)
+        for p in profiles:
+            groups[p.group].append(p)
+        o = self.options
+        global_lang = _majority([p.language for p in profiles if p.language], o.language_majority)
+        global_sys = _majority([p.system for p in profiles], o.system_prompt_majority, allow_none=True)
+        varied_sys: Counter[str] = Counter()
+        for key, members in groups.items():
+            big = len(members) >= o.min_group
+            if big:
+                self._style(members, result)
+            lang = _majority([p.language for p in members if p.language], o.language_majority) if big else None
+            self._language(members, lang or global_lang, key, result)
+            sys_norm = (
+                _majority([p.system for p in members], o.system_prompt_majority, allow_none=True)
+                if big
+                else global_sys
+            )
+            if sys_norm is not None:
+                for p in members:
+                    if p.system != sys_norm[0]:
+                        varied_sys[group_name(key)] += 1
+                        _add(result, p, "system_prompt_varies", _sys_detail(p, sys_norm, key))
+        if varied_sys:
+            total = sum(varied_sys.values())
+            where_ = ", ".join(f"{g}: {n}" for g, n in varied_sys.most_common(5))
+            result.findings.append(
+                DatasetFinding(
+                    "system_prompt_varies",
+                    f"{total} record{'s' if total != 1 else ''} use{'' if total != 1 else 's'} a system prompt "
+                    f"other than their group's shared one ({where_}).",
+                    value=total,
+                )
+            )
+        distinct = len({p.system for p in profiles if p.system is not None})
+        result.metrics = {"groups": len(groups), "distinct_system_prompts": distinct}
+        return result
+
+    def _style(self, members: list[Profile], result: DatasetResult) -> None:
+        o = self.options
+        n = len(members)
+        shares = {f: sum(getattr(p, f) for p in members) / n for f in STYLE_FEATURES}
+        median = max(1.0, statistics.median(p.words for p in members))
+        for p in members:
+            why: list[str] = []
+            for f, label in STYLE_FEATURES.items():
+                has = getattr(p, f)
+                if shares[f] >= o.majority and not has:
+                    why.append(f"no {label} ({shares[f]:.0%} of the group has)")
+                elif shares[f] <= 1 - o.majority and has:
+                    why.append(f"{label} ({shares[f]:.0%} of the group has)")
+            if p.words * o.length_factor < median or p.words > median * o.length_factor:
+                why.append(f"{p.words} words against a median of {median:.0f}")
+            if len(why) >= o.min_deviations:
+                _add(result, p, "style_outlier", f"In '{group_name(p.group)}': " + "; ".join(why) + ".")
+
+    def _language(
+        self,
+        members: list[Profile],
+        norm: tuple[object, float] | None,
+        key: str | None,
+        result: DatasetResult,
+    ) -> None:
+        for p in members:
+            if p.language is None:
+                continue
+            declared = LANG_ALIASES.get((p.declared_language or "").lower(), (p.declared_language or "").lower())
+            if declared and declared.split("-")[0] != p.language.split("-")[0]:
+                _add(result, p, "language_mismatch", f"Tagged '{p.declared_language}' but the answer is in '{p.language}'.")
+            elif norm is not None and p.language != norm[0]:
+                _add(
+                    result,
+                    p,
+                    "language_mismatch",
+                    f"The answer is in '{p.language}'; {norm[1]:.0%} of '{group_name(key)}' is in '{norm[0]}'.",
+                )
+
+
+def _majority(values: list, share: float, allow_none: bool = False) -> tuple[object, float] | None:
+    """The most common value and its share, when it holds at least ``share``."""
+    if not values:
+        return None
+    value, n = Counter(values).most_common(1)[0]
+    if value is None and not allow_none:
+        return None
+    return (value, n / len(values)) if n / len(values) >= share else None
+
+
+def _sys_detail(p: Profile, norm: tuple[object, float], key: str | None) -> str:
+    if norm[0] is None:
+        return f"It has a system prompt; {norm[1]:.0%} of '{group_name(key)}' has none."
+    if p.system is None:
+        return f"It has no system prompt; {norm[1]:.0%} of '{group_name(key)}' share one."
+    return f"Its system prompt differs from the one {norm[1]:.0%} of '{group_name(key)}' share."
+
+
+def _add(result: DatasetResult, p: Profile, code: str, detail: str) -> None:
+    result.record_findings.setdefault(p.index, []).append(Finding(code, detail=detail))
+
+
+CHECKS = [ConsistencyCheck]

@@ -1,0 +1,238 @@
+"""Run a rubric over records: record checks in batches, dataset checks over the profiles."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from curate.checks.base import DatasetCheck, DatasetFinding, Finding, RecordCheck
+from curate.checks.batches import default_workers, run_batches
+from curate.checks.judge import JudgeOutcome, judge_findings, run_judge
+from curate.checks.language import LanguageDetector
+from curate.checks.profile import Profile, ProfileContext
+from curate.checks.rubric import Rubric, load_rubric
+from curate.checks.secrets import scrub
+from curate.checks.tokens import TokenCounter
+from curate.checks.verdict import (
+    CODE_PILLAR,
+    ValidationResult,
+    decide,
+    overall_score,
+    pillar_scores,
+    register_codes,
+)
+from curate.records import Record, Reject
+
+Progress = Callable[[int, int], None]
+register_codes("accuracy", ("judge_low_score",))
+
+
+@cache
+def all_checks() -> tuple[dict[str, type[RecordCheck]], dict[str, type[DatasetCheck]]]:
+    """Every check class by name: modules of this package that define ``CHECKS``."""
+    import curate.checks as pkg
+
+    record: dict[str, type[RecordCheck]] = {}
+    dataset: dict[str, type[DatasetCheck]] = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for cls in getattr(module, "CHECKS", ()):
+            register_codes(cls.pillar, cls.codes)
+            (record if issubclass(cls, RecordCheck) else dataset)[cls.name] = cls
+    return record, dataset
+
+
+def reject_id(reject: Reject) -> str:
+    """How a rejected row is named among the records: ``source:line``."""
+    return f"{reject.source}:{reject.line}" if reject.line is not None else reject.source
+
+
+def validate_records(
+    records: Sequence[Record],
+    rubric: Rubric | str | None = None,
+    *,
+    target: str | None = None,
+    rejects: Iterable[Reject] = (),
+    reviews: dict[str, int] | None = None,
+    splits: dict[str, str] | None = None,
+    judge: bool | Any = False,
+    batch_size: int = 2000,
+    workers: int | None = 1,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Validate ``records`` against ``rubric`` (a Rubric, a path, or "default").
+
+    ``rejects`` are rows that never became records: each counts as a format failure with its
+    reason code. ``reviews`` holds human review counts (``approved``, ``rejected``) and
+    ``splits`` record id -> split (a workspace's assignments). ``judge`` turns the LLM judge
+    on (True: the rubric's provider; or a Provider object); the rubric's ``judge.enabled``
+    turns it on too. ``workers`` forked processes share the record stage (1, the default:
+    in-process; None: one per core, up to four, for 20,000 records or more where fork exists).
+    """
+    if not isinstance(rubric, Rubric):
+        rubric = load_rubric(rubric or "default")
+    record_classes, dataset_classes = all_checks()
+    opts = rubric.checks
+    timings: Counter[str] = Counter()
+    assessed: set[str] = set()
+
+    record_checks = [cls(getattr(opts, name), rubric) for name, cls in record_classes.items() if getattr(opts, name).enabled]
+    dataset_checks = [cls(getattr(opts, name), rubric) for name, cls in dataset_classes.items() if getattr(opts, name).enabled]
+    for check in [*record_checks, *dataset_checks]:
+        assessed.add(check.pillar)
+    target_name, spec = rubric.target(target)
+    n = len(records)
+    detector = None
+    if opts.consistency.enabled:
+        detector = LanguageDetector(prefix_chars=opts.language.prefix_chars, min_letters=opts.language.min_letters)
+    ctx = ProfileContext(
+        group_tag=opts.consistency.group_by if opts.consistency.enabled else opts.diversity.category_tag,
+        difficulty_tag=opts.diversity.difficulty_tag,
+        split_tag=opts.readiness.split_tag,
+        tokens=TokenCounter(spec, target_name) if opts.tokens.enabled else None,
+        language=detector,
+        ngram_every=max(1, n // opts.diversity.sample) if opts.diversity.enabled else 0,
+    )
+
+    findings: dict[str, list[Finding]] = {}
+    profiles: list[Profile] = []
+    failed_by_check: Counter[str] = Counter()
+    language_stats: Counter[str] = Counter()
+    workers = default_workers(n) if workers is None else workers
+    for out in run_batches(records, ctx, record_checks, splits, batch_size, workers, progress):
+        profiles.extend(out.profiles)
+        for rid, found in out.findings:
+            findings.setdefault(rid, []).extend(found)
+        failed_by_check.update(out.failed)
+        timings.update(out.timings)
+        language_stats.update(out.language)
+
+    for found in findings.values():
+        if any(f.code == "secret_in_text" for f in found):
+            for f in found:  # other details may quote the text around a credential
+                f.detail = scrub(f.detail)
+
+    dataset: list[DatasetFinding] = []
+    metrics: dict[str, Any] = {}
+    diversity_score = None
+    for check in dataset_checks:
+        t0 = time.perf_counter()
+        res = check.check(profiles)
+        timings[check.name] += time.perf_counter() - t0
+        dataset.extend(res.findings)
+        metrics[check.name] = res.metrics
+        if check.name == "diversity":
+            diversity_score = res.score
+        for index, found in res.record_findings.items():
+            findings.setdefault(profiles[index].id, []).extend(found)
+        failed_by_check[check.name] += len(res.record_findings)
+    if detector is not None:
+        metrics["language"] = {"detected_by": {k: language_stats.get(k, 0) for k in detector.stats}, "languages": dict(Counter(p.language for p in profiles if p.language).most_common(10))}
+
+    outcome, accuracy = _accuracy(records, rubric, judge, reviews, findings, timings)
+
+    reject_list = list(rejects)
+    ids = [r.id for r in records]
+    for rej in reject_list:
+        rid = reject_id(rej)
+        ids.append(rid)
+        findings.setdefault(rid, []).append(Finding(rej.code, detail=rej.message))
+        CODE_PILLAR.setdefault(rej.code, "format")
+    checks: Counter[str] = Counter()
+    pillar_failures: Counter[str] = Counter()
+    for found in findings.values():
+        codes = {f.code for f in found if not f.passed}
+        checks.update(codes)
+        pillar_failures.update({CODE_PILLAR.get(c, "format") for c in codes})
+    record_ids = [r.id for r in records]
+    scores = pillar_scores(findings, record_ids, len(reject_list), rubric, assessed, diversity_score, accuracy["score"])
+    total = n + len(reject_list)
+    pass_rates = {
+        check.name: round(1 - failed_by_check[check.name] / n, 4) if n else 1.0
+        for check in [*record_checks, *dataset_checks]
+        if check.codes and check.name not in ("diversity", "readiness")
+    }
+    if reject_list:
+        pass_rates["read"] = round(n / total, 4)
+    if outcome is not None and outcome.verdicts:
+        pass_rates["judge"] = round(
+            sum(1 for v in outcome.scored if v.score is not None and v.score >= opts.judge.pass_score) / max(1, len(outcome.scored)), 4
+        )
+    failures = decide(scores, dict(checks), dict(pillar_failures), total, dataset, rubric)
+    return ValidationResult(
+        verdict="fail" if failures else "pass",
+        scores=scores,
+        overall=overall_score(scores, rubric),
+        checks=dict(sorted(checks.items(), key=lambda kv: (-kv[1], kv[0]))),
+        pass_rates=pass_rates,
+        findings=findings,
+        dataset=dataset,
+        failures=failures,
+        counts={"records": n, "rejects": len(reject_list), "total": total, "failed_records": sum(1 for rid in ids if any(not f.passed for f in findings.get(rid, ())))},
+        metrics=metrics,
+        accuracy=accuracy,
+        judge={v.record_id: {"score": v.score, "rationale": v.rationale, "error": v.error} for v in (outcome.verdicts if outcome else [])},
+        timings={k: round(v, 4) for k, v in timings.items()},
+        rubric=rubric.source,
+        target=target_name if opts.tokens.enabled else None,
+        record_order=ids,
+    )
+
+
+def _accuracy(
+    records: Sequence[Record],
+    rubric: Rubric,
+    judge: bool | Any,
+    reviews: dict[str, int] | None,
+    findings: dict[str, list[Finding]],
+    timings: Counter[str],
+) -> tuple[JudgeOutcome | None, dict[str, Any]]:
+    """The accuracy score from the judge and human review, or None with the reasons."""
+    opts = rubric.checks.judge
+    weights = rubric.accuracy.weights
+    parts: dict[str, float] = {}
+    info: dict[str, Any] = {"score": None, "sources": {}, "not_assessed": []}
+    outcome = None
+    if judge or opts.enabled:
+        t0 = time.perf_counter()
+        provider = None if isinstance(judge, bool) else judge
+        outcome = run_judge(list(records), opts, provider)
+        timings["judge"] += time.perf_counter() - t0
+        for v in outcome.verdicts:
+            found = judge_findings(v, opts.pass_score)
+            if found:
+                findings.setdefault(v.record_id, []).extend(found)
+        mean = outcome.mean()
+        if mean is not None:
+            parts["judge"] = (mean - 1) / 4 * 100
+            info["sources"]["judge"] = {
+                "provider": outcome.provider,
+                "model": outcome.model,
+                "judged": len(outcome.scored),
+                "errors": sum(1 for v in outcome.verdicts if v.error),
+                "mean_score": round(mean, 3),
+                "pass_score": opts.pass_score,
+            }
+        else:
+            info["not_assessed"].append(outcome.not_assessed)
+    else:
+        info["not_assessed"].append("The LLM judge is off (turn it on with --judge or judge.enabled in the rubric).")
+    if reviews:
+        approved, rejected = reviews.get("approved", 0), reviews.get("rejected", 0)
+        if approved + rejected:
+            parts["review"] = 100 * approved / (approved + rejected)
+            info["sources"]["review"] = {"approved": approved, "rejected": rejected, "pending": reviews.get("pending", 0)}
+        else:
+            info["not_assessed"].append("No record has been reviewed by a person yet.")
+    if parts:
+        total_w = sum(weights.get(k, 0.5) for k in parts) or 1.0
+        info["score"] = round(sum(v * weights.get(k, 0.5) for k, v in parts.items()) / total_w, 1)
+        info["status"] = "assessed"
+    else:
+        info["status"] = "not assessed"
+    return outcome, info

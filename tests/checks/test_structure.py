@@ -1,0 +1,82 @@
+"""Structural checks on records however they were built: the readers' reason codes."""
+
+from __future__ import annotations
+
+from check_helpers import chat, run_check, turns
+
+from curate.checks.structure import StructureCheck
+from curate.records import FunctionCall, Message, Record, ToolCall
+
+
+def test_a_clean_chat_passes() -> None:
+    assert run_check(StructureCheck, chat(system="Be brief.")) == []
+
+
+def test_no_assistant_turn_is_the_readers_code() -> None:
+    assert run_check(StructureCheck, chat(answer=None)) == ["example_missing_assistant_message"]
+
+
+def test_empty_content_is_missing_content() -> None:
+    assert run_check(StructureCheck, chat(user="")) == ["missing_content"]
+    assert run_check(StructureCheck, chat(answer="")) == ["missing_content"]
+
+
+def test_an_empty_system_prompt_is_allowed() -> None:
+    record = turns(("system", ""), ("user", "hi"), ("assistant", "hello there"))
+    assert run_check(StructureCheck, record) == []
+
+
+def test_role_order() -> None:
+    ends_with_user = turns(("user", "a"), ("assistant", "b"), ("user", "c"))
+    late_system = turns(("user", "a"), ("system", "s"), ("assistant", "b"))
+    starts_with_assistant = turns(("assistant", "a"), ("user", "b"), ("assistant", "c"))
+    stray_tool = turns(("user", "a"), ("tool", "42"), ("assistant", "b"))
+    for record in (ends_with_user, late_system, starts_with_assistant, stray_tool):
+        assert run_check(StructureCheck, record) == ["role_order"], record
+
+
+def test_two_user_turns_in_a_row() -> None:
+    record = turns(("user", "a"), ("user", "b"), ("assistant", "c"))
+    assert run_check(StructureCheck, record) == ["non_alternating_turns"]
+
+
+def _tool_chat(call_id: str | None, result_id: str | None, arguments: str = "{}") -> Record:
+    call = ToolCall(id=call_id, function=FunctionCall(name="count_rows", arguments=arguments))
+    return Record(
+        messages=[
+            Message(role="user", content="How many rows?"),
+            Message(role="assistant", tool_calls=[call]),
+            Message(role="tool", content="42", tool_call_id=result_id),
+            Message(role="assistant", content="There are 42 rows."),
+        ]
+    )
+
+
+def test_tool_call_ids_must_match_the_results() -> None:
+    assert run_check(StructureCheck, _tool_chat("call_1", "call_1")) == []
+    assert run_check(StructureCheck, _tool_chat("call_1", "call_2")) == ["invalid_tool_call"]
+    assert run_check(StructureCheck, _tool_chat(None, None)) == []
+
+
+def test_tool_call_arguments_must_be_json() -> None:
+    assert run_check(StructureCheck, _tool_chat("c", "c", arguments="{table: orders}")) == ["invalid_tool_call"]
+
+
+def test_a_tool_call_as_the_final_answer_needs_no_result() -> None:
+    call = ToolCall(id="call_1", function=FunctionCall(name="search", arguments='{"q": "x"}'))
+    record = Record(messages=[Message(role="user", content="Find x."), Message(role="assistant", tool_calls=[call])])
+    assert run_check(StructureCheck, record) == []
+
+
+def test_preference_pairs() -> None:
+    prompt = [Message(role="user", content="Pick one.")]
+    same = [Message(role="assistant", content="A")]
+    assert run_check(StructureCheck, Record(kind="preference", messages=prompt, chosen=same, rejected=list(same))) == ["invalid_preference"]
+    assert run_check(StructureCheck, Record(kind="preference", messages=prompt, chosen=same)) == ["invalid_preference"]
+    ok = Record(kind="preference", messages=prompt, chosen=same, rejected=[Message(role="assistant", content="B")])
+    assert run_check(StructureCheck, ok) == []
+
+
+def test_unpaired_needs_a_label() -> None:
+    assert run_check(StructureCheck, chat(kind="unpaired")) == ["invalid_label"]
+    assert run_check(StructureCheck, chat(kind="unpaired", label=False)) == []
