@@ -73,7 +73,7 @@ class ProvidersSettings(_Section):
 
     anthropic: ProviderSettings = Field(
         default_factory=lambda: ProviderSettings(
-            model="claude-sonnet-4-5", api_key_env="ANTHROPIC_API_KEY"
+            model="claude-sonnet-4-6", api_key_env="ANTHROPIC_API_KEY"
         )
     )
     openai: ProviderSettings = Field(
@@ -123,6 +123,13 @@ class ExportSettings(_Section):
     )
 
 
+class ModelPrice(_Section):
+    """US dollars per million input and output tokens for one model."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
 class Settings(_Section):
     """Everything `curate.toml` can hold; every field has a documented default."""
 
@@ -136,6 +143,10 @@ class Settings(_Section):
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description="Overrides of the shipped price table (curate/providers/prices.toml).",
+    )
 
     def rubric_path(self, root: Path) -> Path | None:
         """The rubric file: None for the packaged default, else a path resolved from ``root``."""
@@ -175,7 +186,7 @@ compare = "prompt+answer"
 
 # API keys are read from the named environment variables, never stored here.
 [providers.anthropic]
-model = "claude-sonnet-4-5"
+model = "claude-sonnet-4-6"
 api_key_env = "ANTHROPIC_API_KEY"
 
 [providers.openai]
@@ -202,6 +213,12 @@ help = "?"
 [export]
 # true: export only real records a person approved (synthetic ones always need approval).
 require_real_approval = false
+
+# Token prices (US dollars per million tokens) for --max-cost and cost reports override or
+# extend the shipped table, for example for a self-hosted model:
+# [prices."my-local-model"]
+# input = 0
+# output = 0
 """
 
 

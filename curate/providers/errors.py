@@ -1,0 +1,120 @@
+"""Turn an HTTP failure into the right ProviderError: retryable, quota, or final."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from curate.providers.base import (
+    NonRetryableError,
+    ProviderError,
+    QuotaExhausted,
+    TransientError,
+)
+from curate.providers.keys import scrub
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+QUOTA_MARKERS = (
+    "insufficient_quota",
+    "exceeded your current quota",
+    "credit balance",
+    "billing_error",
+    "out of credits",
+)
+MAX_BODY = 2000
+
+
+def is_retryable_status(status: int) -> bool:
+    """408, 409, 429 and every 5xx (529 overloaded included) can succeed on retry."""
+    return status in RETRYABLE_STATUS or status >= 500
+
+
+def is_quota_body(body: str | None) -> bool:
+    """Whether an error body says the account's quota or credit is spent."""
+    text = (body or "").lower()
+    return any(marker in text for marker in QUOTA_MARKERS)
+
+
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        return max(0.0, float(email.utils.mktime_tz(parsed) - time.time()))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def body_text(body: Any) -> str:
+    """An error body as short, scrubbed text."""
+    if body is None:
+        return ""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str):
+        import orjson
+
+        try:
+            body = orjson.dumps(body).decode()
+        except TypeError:
+            body = str(body)
+    return scrub(body[:MAX_BODY], key_like=True) or ""
+
+
+def error_from_status(
+    provider: str,
+    status: int,
+    body: Any,
+    headers: Mapping[str, str] | None,
+    request_id: str | None,
+) -> ProviderError:
+    """The ProviderError for an HTTP error status from ``provider``."""
+    text = body_text(body)
+    where = f"{provider} answered HTTP {status}"
+    if is_quota_body(text) and status in (400, 402, 403, 429):
+        return QuotaExhausted(
+            f"The {provider} account's quota or credit is spent ({where}); the run stopped.",
+            "Add credit or raise the quota, then re-run the same command to resume.",
+            status=status,
+            request_id=request_id,
+            body=text,
+        )
+    if is_retryable_status(status):
+        return TransientError(
+            f"{where}.",
+            status=status,
+            request_id=request_id,
+            retry_after=retry_after(headers),
+            body=text,
+        )
+    fix = {
+        401: "Check that the API key is valid for this provider.",
+        403: "Check that the key may use this model.",
+        404: "Check the model name and the base URL.",
+    }.get(status)
+    return NonRetryableError(
+        f"{where}: {_short(text)}", fix, status=status, request_id=request_id, body=text
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,137 @@
+"""OpenAI chat completions (and OpenAI-compatible servers) through the official async SDK."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from curate.errors import UsageError, require
+from curate.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    MalformedResponse,
+    Provider,
+    TransientError,
+)
+from curate.providers.errors import error_from_status
+from curate.providers.keys import fingerprint, scrub
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+# OpenAI's reasoning families accept only the default temperature: it is not sent to them.
+_REASONING = re.compile(r"^(o\d|gpt-5|gpt-6)")
+
+
+class OpenAIProvider(Provider):
+    """``AsyncOpenAI`` with the SDK's retries off; ``compatible`` for vLLM, Ollama and the like."""
+
+    def __init__(
+        self,
+        model: str | None,
+        api_key: str,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        compatible: bool = False,
+    ) -> None:
+        sdk = require("openai", "llm")
+        self._sdk = sdk
+        self.compatible = compatible
+        self.name = "openai-compatible" if compatible else "openai"
+        if compatible and not base_url:
+            raise UsageError(
+                "The openai-compatible provider needs a server address.",
+                "Pass --base-url (for example http://localhost:8000/v1) or set base_url in curate.toml.",
+            )
+        if compatible and not model:
+            raise UsageError(
+                "The openai-compatible provider needs a model name.",
+                "Pass --model with the name the server serves.",
+            )
+        self.model = model or DEFAULT_MODEL
+        self.key_fingerprint = fingerprint(api_key)
+        kwargs: dict[str, Any] = {"api_key": api_key, "timeout": timeout, "max_retries": 0}
+        if base_url:
+            kwargs["base_url"] = base_url
+        self._client = sdk.AsyncOpenAI(**kwargs)
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        messages: list[dict[str, Any]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        messages += [{"role": m["role"], "content": m["content"]} for m in request.messages]
+        params: dict[str, Any] = {
+            "model": request.model or self.model,
+            "messages": messages,
+        }
+        if self.compatible or not _REASONING.match(params["model"]):
+            params["temperature"] = request.temperature
+        # Self-hosted servers know max_tokens; OpenAI's newer models only max_completion_tokens.
+        params["max_tokens" if self.compatible else "max_completion_tokens"] = request.max_tokens
+        if request.json_schema:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "record", "schema": request.json_schema, "strict": True},
+            }
+        return params
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        sdk = self._sdk
+        try:
+            raw = await self._client.chat.completions.with_raw_response.create(
+                **self._params(request)
+            )
+        except sdk.APITimeoutError as exc:
+            raise TransientError(f"The request to {self.name} timed out.") from exc
+        except sdk.APIConnectionError as exc:
+            raise TransientError(f"The connection to {self.name} failed.") from exc
+        except sdk.APIStatusError as exc:
+            raise error_from_status(
+                self.name, exc.status_code, _error_text(exc), exc.response.headers, exc.request_id
+            ) from exc
+        http = raw.http_response
+        return parse_completion(http.text, http.headers.get("x-request-id"), self.model, self.name)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def _error_text(exc: Any) -> Any:
+    try:
+        return exc.response.text
+    except Exception:  # the body may be unread or undecodable
+        return exc.body
+
+
+def parse_completion(
+    body: str, request_id: str | None, model: str, provider: str = "openai"
+) -> ChatResponse:
+    """A ChatResponse from a chat-completions body; MalformedResponse when it is not one."""
+    body = scrub(body) or ""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedResponse(
+            f"{provider} answered with a body that is not JSON.", body, request_id=request_id
+        ) from exc
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedResponse(
+            f"{provider} answered without any choices.", body, request_id=request_id
+        )
+    message = choices[0].get("message") or {}
+    text = message.get("content") if isinstance(message, dict) else None
+    stop = choices[0].get("finish_reason")
+    if text is None and isinstance(message, dict) and message.get("refusal"):
+        stop = "refusal"
+    usage = data.get("usage") or {}
+    return ChatResponse(
+        text=text if isinstance(text, str) else "",
+        model=str(data.get("model") or model),
+        request_id=request_id or data.get("id"),
+        input_tokens=int(usage.get("prompt_tokens") or 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+        stop_reason=stop,
+        raw=data,
+        raw_text=body,
+    )

@@ -1,0 +1,1 @@
+"""Synthetic data through LLM APIs: templates, a request ledger, a budget and the ratio guard."""
