@@ -1,0 +1,88 @@
+"""The GPU benchmark script keeps working: its CPU dry run (--tiny) and its report."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from statistics import median
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "gpu" / "train_bench.py"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("train_bench", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--tiny",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+            "--samples",
+            "24",
+            "--warmup-micro",
+            "1",
+            "--timed-micro",
+            "2",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["dry_run"] is True and set(data["arms"]) == {"seed", "qlora", "auto"}
+    for arm, figures in data["arms"].items():
+        assert "error" not in figures, (arm, figures)
+        assert figures["real_tokens"] > 0 and figures["real_tokens_per_s"] > 0
+    assert data["arms"]["qlora"]["plan"]["adapter"] == "lora"  # no CUDA: QLoRA falls back
+    assert "DRY RUN" in result.stdout
+    assert (tmp_path / "work" / "model-tiny" / "model.safetensors").is_file()
+
+
+def test_instruction_data_has_alpaca_lengths() -> None:
+    rows = _module().alpaca_rows(400)
+    answers = [len(r["messages"][1]["content"].split()) for r in rows]
+    prompts = [len(r["messages"][0]["content"].split()) for r in rows]
+    assert 80 <= median(answers) <= 140 and max(answers) > 300
+    assert min(prompts) >= 6 and median(prompts) < 60
+    assert rows == _module().alpaca_rows(400)  # deterministic
+
+
+def test_report_states_the_goals() -> None:
+    results = {
+        "arms": {
+            "seed": {
+                "real_tokens_per_s": 800.0,
+                "peak_allocated_gib": 5.1,
+                "peak_reserved_gib": 6.0,
+                "recipe": "seed",
+            },
+            "qlora": {
+                "real_tokens_per_s": 8100.0,
+                "peak_allocated_gib": 9.0,
+                "peak_reserved_gib": 10.0,
+                "recipe": "q",
+            },
+            "auto": {"error": "CUDA out of memory"},
+        }
+    }
+    lines = _module().report_lines(results, tiny=False)
+    text = "\n".join(lines)
+    assert "8,100 at 9.0 GiB" in text and "10.1x" in text and "failed" in text

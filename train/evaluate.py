@@ -1,0 +1,227 @@
+"""`train eval`: base versus tuned model on a held-out split (perplexity, format, side by side)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from pathlib import Path
+from typing import Any
+
+from train.data import check_files, open_export, read_rows
+from train.encode import IGNORE, clean_messages, encode_sft, is_chat
+from train.errors import ConfigError, PreflightRefused
+from train.files import write_bytes_atomic, write_json_atomic
+from train.formatcheck import Answer, compliance, run_checks
+from train.model import load_for_inference
+from train.rundir import load_run_tokenizer, load_tuned, open_run
+
+
+def as_sft(row: dict[str, Any]) -> dict[str, Any]:
+    """A preference row as an SFT row with the chosen answer (for perplexity)."""
+    if "chosen" not in row:
+        return row
+    if is_chat(row.get("prompt")):
+        return {"messages": list(row["prompt"]) + list(row["chosen"])}
+    return {"prompt": row["prompt"], "completion": row["chosen"]}
+
+
+def prompt_and_reference(row: dict[str, Any]) -> tuple[Any, str | None]:
+    """The prompt to generate from (messages or text) and the reference answer."""
+    row = as_sft(row)
+    if is_chat(row.get("messages")):
+        msgs = clean_messages(row["messages"])
+        end = len(msgs)
+        while end and msgs[end - 1]["role"] == "assistant":
+            end -= 1
+        reference = "\n".join(str(m.get("content") or "") for m in msgs[end:]) or None
+        return msgs[:end], reference
+    if is_chat(row.get("prompt")):
+        return clean_messages(row["prompt"]), "\n".join(
+            str(m.get("content") or "") for m in row["completion"]
+        )
+    return str(row.get("prompt") or ""), row.get("completion")
+
+
+def mean_nll(model: Any, encoded: list[Any], device: str) -> float | None:
+    """Mean negative log-likelihood per loss token over encoded samples."""
+    import torch
+
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for enc in encoded:
+            ids = torch.tensor([enc.input_ids], device=device)
+            labels = torch.tensor([enc.labels], device=device)
+            logits = model(input_ids=ids).logits[:, :-1].float()
+            target = labels[:, 1:]
+            mask = target != IGNORE
+            if not mask.any():
+                continue
+            logp = torch.log_softmax(logits, dim=-1)
+            picked = logp.gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+            total += float(-(picked[mask]).sum())
+            count += int(mask.sum())
+    return total / count if count else None
+
+
+def generate(model: Any, tokenizer: Any, prompt: Any, max_new_tokens: int, device: str) -> Answer:
+    """Greedy answer to one prompt, and whether it ended with an end-of-turn token."""
+    import torch
+
+    if isinstance(prompt, list):
+        ids = tokenizer.apply_chat_template(
+            prompt, add_generation_prompt=True, tokenize=True, return_dict=True
+        )["input_ids"]
+    else:
+        ids = tokenizer(text=prompt)["input_ids"]
+    input_ids = torch.tensor([list(ids)], device=device)
+    with torch.no_grad():
+        out = model.generate(
+            input_ids=input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+    new = out[0, input_ids.shape[1] :].tolist()
+    finished = tokenizer.eos_token_id in new
+    return Answer(text=tokenizer.decode(new, skip_special_tokens=True), finished=finished)
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    data: str | Path | None = None,
+    split: str = "test",
+    max_samples: int = 20,
+    max_new_tokens: int = 128,
+    max_ppl_samples: int = 500,
+    device: str | None = None,
+) -> dict[str, Any]:
+    """Compare base and tuned model on ``split``; writes eval_report.json and eval_report.md."""
+    import torch
+
+    from train.preflight import training_template
+
+    run = open_run(run_dir)
+    export = open_export(data or run.manifest["dataset"]["export_dir"])
+    if split not in export.splits:
+        raise ConfigError(
+            f"The export has no {split} split.", "Pick another with --split validation."
+        )
+    bad = [c for c in check_files(export) if c.split == split and not c.ok]
+    if bad:
+        raise PreflightRefused(f"{bad[0].path} does not match its manifest hash; export again.")
+    rows = read_rows(export.path_of(split))
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    tokenizer = load_run_tokenizer(run)
+    cfg = run.config
+    template, assistant_only = None, cfg.assistant_only_loss and tokenizer.chat_template is not None
+    if assistant_only:
+        try:
+            template, _ = training_template(tokenizer, True)
+        except ValueError:  # no way to mark assistant tokens: score whole sequences
+            assistant_only = False
+    encoded = []
+    for row in rows[:max_ppl_samples]:
+        with contextlib.suppress(ValueError):
+            encoded.append(encode_sft(as_sft(row), tokenizer, template, assistant_only))
+    base = load_for_inference(run.base_source, cfg, device)
+    tuned = load_tuned(run, base, device)
+    base_model = tuned if run.is_adapter else base
+
+    def as_base():  # the adapter switched off, or the separate base model
+        return tuned.disable_adapter() if run.is_adapter else contextlib.nullcontext()
+
+    with as_base():
+        base_nll = mean_nll(base_model, encoded, device)
+    tuned_nll = mean_nll(tuned, encoded, device)
+    side, base_results, tuned_results = [], [], []
+    for index, row in enumerate(rows[:max_samples]):
+        prompt, reference = prompt_and_reference(row)
+        prompt_text = (
+            prompt
+            if isinstance(prompt, str)
+            else "\n".join(str(m.get("content") or "") for m in prompt)
+        )
+        with as_base():
+            base_answer = generate(base_model, tokenizer, prompt, max_new_tokens, device)
+        tuned_answer = generate(tuned, tokenizer, prompt, max_new_tokens, device)
+        base_checks = run_checks(prompt_text, reference, base_answer)
+        tuned_checks = run_checks(prompt_text, reference, tuned_answer)
+        base_results.append(base_checks)
+        tuned_results.append(tuned_checks)
+        side.append(
+            {
+                "id": row.get("id") or f"row {index + 1}",
+                "prompt": prompt_text,
+                "reference": reference,
+                "base": base_answer.text,
+                "tuned": tuned_answer.text,
+                "base_checks": base_checks,
+                "tuned_checks": tuned_checks,
+            }
+        )
+    report = {
+        "run_dir": str(run.path),
+        "smoke_run": bool(run.manifest.get("smoke_run")),
+        "split": split,
+        "perplexity_samples": len(encoded),
+        "perplexity_over": "answer tokens" if assistant_only else "whole sequences",
+        "generated_samples": len(side),
+        "perplexity": {"base": _ppl(base_nll), "tuned": _ppl(tuned_nll)},
+        "format": {"base": compliance(base_results), "tuned": compliance(tuned_results)},
+        "samples": side,
+    }
+    write_json_atomic(run.path / "eval_report.json", report)
+    write_bytes_atomic(run.path / "eval_report.md", markdown(report).encode("utf-8"))
+    return report
+
+
+def _ppl(nll: float | None) -> float | None:
+    return math.exp(nll) if nll is not None and nll < 700 else None
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The evaluation as a markdown page: summary tables, then side-by-side samples."""
+    lines = [f"# Evaluation of {report['run_dir']} on the {report['split']} split", ""]
+    if report["smoke_run"]:
+        lines += ["**Smoke run: the base is a random tiny model; these numbers mean nothing.**", ""]
+    ppl = report["perplexity"]
+    fmt_b, fmt_t = report["format"]["base"], report["format"]["tuned"]
+    lines += [
+        "| measure | base | tuned |",
+        "| --- | ---: | ---: |",
+        f"| perplexity ({report['perplexity_samples']} samples) | {_fmt(ppl['base'])} | {_fmt(ppl['tuned'])} |",
+        f"| answers passing every format check | {_fmt(fmt_b['rate'])} | {_fmt(fmt_t['rate'])} |",
+    ]
+    for name in sorted(set(fmt_b["checks"]) | set(fmt_t["checks"])):
+        b = fmt_b["checks"].get(name, {}).get("rate")
+        t = fmt_t["checks"].get(name, {}).get("rate")
+        lines.append(f"| {name} | {_fmt(b)} | {_fmt(t)} |")
+    lines.append("")
+    for sample in report["samples"]:
+        lines += [
+            f"## {sample['id']}",
+            "",
+            "**Prompt**",
+            "",
+            _quote(sample["prompt"]),
+            "",
+            "| base | tuned |",
+            "| --- | --- |",
+            f"| {_cell(sample['base'])} | {_cell(sample['tuned'])} |",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line for line in (text or "").splitlines()) or "> (empty)"
+
+
+def _cell(text: str) -> str:
+    return (text or "(empty)").replace("|", "\\|").replace("\n", "<br>")

@@ -1,0 +1,310 @@
+"""One training run from start to finish: export, preflight, model, trainer, outputs."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from train import tiny
+from train.arguments import CHECKPOINTS, common_args, estimate_total_steps
+from train.config import (
+    TrainConfig,
+    build_config,
+    choose_epochs,
+    config_changes,
+    learning_rate,
+    read_toml,
+)
+from train.data import Export, check_files, load_splits, open_export
+from train.errors import ConfigError, PreflightRefused
+from train.family import base_model_family
+from train.files import read_json, write_json_atomic
+from train.hardware import detect, make_plan, shape_from_config
+from train.model import (
+    base_path,
+    is_tiny,
+    load_config,
+    load_model,
+    load_tokenizer,
+    lora_config,
+    prepare_tiny_base,
+)
+from train.preflight import (
+    PreflightReport,
+    check_export,
+    check_no_rows,
+    dpo_split,
+    render_samples,
+    sft_split,
+    training_template,
+)
+
+RUN_CONFIG = "train_config.json"
+PREFLIGHT = "preflight.json"
+LEDGER = "data_order.jsonl"
+RESUME_SAFE = frozenset({"resume", "output_dir"})
+
+
+@dataclass
+class Prepared:
+    """What the preflight hands to training."""
+
+    report: PreflightReport
+    export: Export
+    run_dir: Path
+    method: str
+    source: str
+    tokenizer: Any
+    plan: Any
+    hardware: Any
+    datasets: dict[str, Any] = field(default_factory=dict)
+    resume_from: str | None = None
+
+
+def resolve_config(config_path: str | Path | None, overrides: dict[str, Any]) -> TrainConfig:
+    """Settings for `train run`: TOML file, then overrides; with --resume, the run's own settings first."""
+    values = read_toml(config_path) if config_path else {}
+    values.update(overrides)
+    if values.get("resume") and values.get("output_dir"):
+        saved = Path(str(values["output_dir"])) / RUN_CONFIG
+        if saved.is_file():
+            old = read_json(saved)["config"]
+            values = {**old, **values}
+    return build_config(values)
+
+
+def resolve_method(cfg: TrainConfig, export: Export) -> str:
+    """sft or dpo, checked against what the export holds."""
+    method = cfg.method or ("dpo" if export.kind == "preference" else "sft")
+    if method == "dpo" and export.kind != "preference":
+        raise ConfigError(
+            "DPO needs preference pairs, but this export holds SFT samples.", "Use --method sft."
+        )
+    if method == "sft" and export.kind == "preference":
+        raise ConfigError(
+            "SFT needs an SFT export, but this export holds preference pairs.", "Use --method dpo."
+        )
+    return method
+
+
+def run_dir_for(cfg: TrainConfig, export: Export, method: str) -> Path:
+    return (
+        Path(cfg.output_dir)
+        if cfg.output_dir
+        else Path("runs") / f"{export.root.resolve().name}-{method}"
+    )
+
+
+def latest_checkpoint(ckpt_dir: Path) -> str | None:
+    """The newest checkpoint whose trainer state was written (the last file a checkpoint gets)."""
+    found = []
+    for path in ckpt_dir.glob("checkpoint-*"):
+        try:
+            step = int(path.name.split("-", 1)[1])
+            read_json(path / "trainer_state.json")
+        except (ValueError, OSError):
+            continue
+        found.append((step, path))
+    return str(max(found)[1]) if found else None
+
+
+def is_main_process() -> bool:
+    """True in a single process, and in rank 0 of a distributed launch."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
+
+
+def check_run_dir(cfg: TrainConfig, run_dir: Path, export: Export) -> str | None:
+    """Refuse to overwrite a run; on --resume, check the settings and find the checkpoint."""
+    saved = run_dir / RUN_CONFIG
+    if not cfg.resume:
+        if is_main_process() and (saved.is_file() or (run_dir / CHECKPOINTS).exists()):
+            raise ConfigError(
+                f"{run_dir} already holds a run.",
+                "Pass --resume to continue it, or choose another --output-dir.",
+            )
+        return None
+    if not saved.is_file():
+        raise ConfigError(f"There is nothing to resume in {run_dir}: no run was started there.")
+    started = read_json(saved)
+    changes = config_changes(TrainConfig(**started["config"]), cfg, RESUME_SAFE)
+    if changes:
+        raise ConfigError(f"A resumed run must keep its settings; changed: {'; '.join(changes)}.")
+    if started.get("manifest_sha256") != export.manifest_sha256:
+        raise ConfigError(
+            f"The export's manifest changed since this run started in {run_dir}.",
+            "Resume with the export the run started on, or start a new run.",
+        )
+    return latest_checkpoint(run_dir / CHECKPOINTS)
+
+
+def refuse(report: PreflightReport, run_dir: Path) -> None:
+    """Save the report and raise with its first reason."""
+    if is_main_process():
+        write_json_atomic(run_dir / PREFLIGHT, report.to_dict())
+    first = report.refusals[0]["message"]
+    more = len(report.refusals) - 1
+    tail = f" ({more} more reason(s) in {run_dir / PREFLIGHT})" if more else ""
+    raise PreflightRefused(f"Preflight refused: {first}{tail}", report=report)
+
+
+def preflight(cfg: TrainConfig, record: bool = True) -> Prepared:
+    """Check everything, tokenise the data and plan the hardware; raise PreflightRefused if unfit.
+
+    With ``record`` (a run about to start) the settings are saved in the run directory, which
+    marks it as started; without, only preflight.json is written.
+    """
+    if not cfg.data:
+        raise ConfigError("No export directory given.", "Pass --data EXPORT_DIR.")
+    if not cfg.model:
+        raise ConfigError(
+            "No base model given.",
+            "Pass --model PATH_OR_HUB_ID, or --model tiny-random for a CPU smoke run.",
+        )
+    export = open_export(cfg.data)
+    method = resolve_method(cfg, export)
+    run_dir = run_dir_for(cfg, export, method)
+    resume_from = check_run_dir(cfg, run_dir, export)
+    smoke = is_tiny(cfg)
+    report = PreflightReport(method=method, max_length=cfg.max_length)
+    report.model = {"source": cfg.model, "revision": cfg.revision, "smoke_run": smoke}
+    if smoke:
+        report.notes.append(tiny.SMOKE_NOTE)
+    if cfg.resume:
+        report.notes.append(
+            f"Resuming from {Path(resume_from).name}."
+            if resume_from
+            else "No complete checkpoint to resume from: training starts again at step 0."
+        )
+    check_export(
+        report, export, check_files(export), cfg, None if smoke else base_model_family(cfg.model)
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not report.ok:  # the manifest alone says no: nothing else is worth loading
+        refuse(report, run_dir)
+    splits = load_splits(export)
+    if smoke and is_main_process():
+        prepare_tiny_base(
+            cfg, run_dir, [row for s in ("train", "validation") if s in splits for row in splits[s]]
+        )
+    source = base_path(cfg, run_dir)
+    tokenizer = load_tokenizer(source, cfg)
+    hardware = detect()
+    plan = make_plan(cfg, hardware, shape_from_config(load_config(source, cfg)), method)
+    report.plan = {**plan.to_dict(), "hardware": hardware.describe()}
+    report.notes.extend(plan.notes)
+    prepared = _prepare_splits(report, cfg, method, splits, tokenizer)
+    check_no_rows(report)
+    if "train" in prepared:
+        render_samples(report, prepared["train"], tokenizer, cfg.preview_samples)
+    if not report.ok:
+        refuse(report, run_dir)
+    if is_main_process():
+        write_json_atomic(run_dir / PREFLIGHT, report.to_dict())
+        if record and resume_from is None and not (run_dir / RUN_CONFIG).is_file():
+            write_json_atomic(
+                run_dir / RUN_CONFIG,
+                {
+                    "config": cfg.model_dump(),
+                    "method": method,
+                    "manifest_sha256": export.manifest_sha256,
+                },
+            )
+    return Prepared(
+        report, export, run_dir, method, source, tokenizer, plan, hardware, prepared, resume_from
+    )
+
+
+def _prepare_splits(
+    report: PreflightReport, cfg: TrainConfig, method: str, splits: dict[str, Any], tokenizer: Any
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if method == "dpo":
+        for name in ("train", "validation"):
+            if name in splits and len(splits[name]):
+                out[name] = dpo_split(report, name, splits[name], tokenizer, cfg)
+        report.chat_template = "the model's own" if tokenizer.chat_template else "none"
+        return out
+    conversational = (
+        any(isinstance(splits["train"][0].get(k), list) for k in ("messages", "prompt"))
+        if len(splits["train"])
+        else False
+    )
+    template = None
+    if conversational and tokenizer.chat_template is None:
+        report.refuse(
+            "no_chat_template",
+            "The tokenizer has no chat template, so conversations cannot be rendered; use an instruct "
+            "model's tokenizer or a model that ships a template.",
+        )
+        return out
+    if conversational:
+        try:
+            template, report.chat_template = training_template(tokenizer, cfg.assistant_only_loss)
+        except ValueError:
+            report.refuse(
+                "no_generation_markers",
+                "The model's chat template cannot mark assistant tokens (no {% generation %} markers and no "
+                "known training variant); set assistant_only_loss = false or use a template with markers.",
+            )
+            return out
+        _check_stop_token(report, tokenizer, template, cfg)
+    else:
+        report.chat_template = "not used (text samples)"
+        if cfg.assistant_only_loss:
+            report.notes.append(
+                "Text samples: the loss covers the completion (assistant-only loss needs chats)."
+            )
+    for name in ("train", "validation"):
+        if name in splits and len(splits[name]):
+            out[name] = sft_split(report, name, splits[name], tokenizer, template, cfg)
+    return out
+
+
+def _check_stop_token(
+    report: PreflightReport, tokenizer: Any, template: str | None, cfg: TrainConfig
+) -> None:
+    if not cfg.assistant_only_loss:
+        return
+    from trl.chat_template_utils import is_chat_template_stop_token_trained
+
+    try:
+        trained = is_chat_template_stop_token_trained(tokenizer, chat_template=template)
+    except Exception:  # the check renders dummy turns; a strict template may reject them
+        return
+    if not trained:
+        report.notes.append(
+            "The chat template leaves the end-of-turn token out of the loss mask: the model may not learn to stop."
+        )
+
+
+def epochs_and_steps(cfg: TrainConfig, prep: Prepared) -> tuple[float, int]:
+    """Epochs (given or chosen from the data size) and the optimizer steps they make."""
+    train = prep.datasets["train"]
+    epochs = cfg.epochs or float(choose_epochs(len(train)))
+    sequences = len(train)
+    if prep.method == "sft" and cfg.packing:
+        tokens = sum(min(len(ids), cfg.max_length) for ids in train["input_ids"])
+        sequences = max(1, math.ceil(tokens / cfg.max_length))
+    total = estimate_total_steps(cfg, prep.plan, sequences, epochs, prep.hardware.world_size)
+    return epochs, total
+
+
+def training_kwargs(cfg: TrainConfig, prep: Prepared) -> tuple[dict[str, Any], float]:
+    """Trainer arguments for this run, and the epochs chosen."""
+    epochs, total = epochs_and_steps(cfg, prep)
+    has_eval = "validation" in prep.datasets
+    kwargs = common_args(
+        cfg, prep.plan, prep.run_dir, epochs, total, has_eval, learning_rate(cfg, prep.method)
+    )
+    return kwargs, epochs
+
+
+def peft_config_for(cfg: TrainConfig, plan: Any) -> Any:
+    return lora_config(cfg) if plan.adapter in ("lora", "qlora") else None
+
+
+def base_model(cfg: TrainConfig, prep: Prepared) -> Any:
+    return load_model(prep.source, cfg, prep.plan)

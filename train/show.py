@@ -1,0 +1,126 @@
+"""Console views of the preflight report, a finished run and an evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from train.preflight import PreflightReport
+
+
+def preflight(console: Any, report: PreflightReport) -> None:
+    """Samples as rendered, per-split counts with reasons, notes and refusals."""
+    for sample in report.samples:
+        if "rendered" in sample:
+            text = Text.assemble(
+                sample["rendered"], ("\n--- loss on: ", "dim"), " | ".join(sample["trained"])
+            )
+        else:
+            text = Text.assemble(
+                sample["prompt"],
+                ("\nchosen: ", "green"),
+                sample["chosen"],
+                ("\nrejected: ", "red"),
+                sample["rejected"],
+            )
+        title = Text(f"sample {sample.get('id') or ''}")
+        console.print(Panel(text, title=title, title_align="left", expand=False))
+    if report.splits:
+        table = Table(title=f"preflight ({report.method}, max_length {report.max_length})")
+        for col in ("split", "rows", "kept", "truncated", "dropped", "max tokens", "mean tokens"):
+            table.add_column(col, justify="left" if col == "split" else "right")
+        for name, s in report.splits.items():
+            table.add_row(
+                name,
+                str(s.rows),
+                str(s.kept),
+                str(s.truncated),
+                str(s.dropped),
+                str(s.max_tokens),
+                str(s.mean_tokens),
+            )
+        console.print(table)
+        for name, s in report.splits.items():
+            for reason, count in s.reasons.items():
+                examples = ", ".join(s.examples.get(reason, []))
+                console.print(line(f"{name}: {reason} ", "bold", f"{count} (e.g. {examples})"))
+    if report.plan:
+        p = report.plan
+        console.print(
+            f"plan: {p['adapter']} on {p['hardware']}; batch {p['per_device_batch_size']} x "
+            f"{p['gradient_accumulation_steps']} accumulation, checkpointing "
+            f"{'on' if p['gradient_checkpointing'] else 'off'}, bf16 {'on' if p['bf16'] else 'off'}, "
+            f"optimizer {p['optim']}; chat template: {report.chat_template or 'n/a'}",
+            highlight=False,
+        )
+    for note in report.notes:
+        console.print(line("note: ", "yellow", note))
+    for refusal in report.refusals:
+        console.print(line(f"refused ({refusal['code']}): ", "red", refusal["message"]))
+
+
+def line(label: str, style: str, text: str) -> Text:
+    """A styled label followed by plain text (no markup parsing of the text)."""
+    return Text.assemble((label, style), text)
+
+
+def result(console: Any, res: Any) -> None:
+    """Where the outputs are and the headline numbers."""
+    final = res.metrics["final"]
+    console.print(
+        f"[bold green]done[/bold green]: {final['global_step']} steps, epoch {final['epoch'] or 0:.2f}, "
+        f"train loss {final['train_loss'] if final['train_loss'] is not None else 'n/a'}",
+        highlight=False,
+    )
+    if final.get("best_eval_loss") is not None:
+        extra = (
+            f", perplexity {final['best_perplexity']:.2f}" if final.get("best_perplexity") else ""
+        )
+        console.print(
+            f"best validation loss {final['best_eval_loss']:.4f} at step {final['best_step']}{extra}"
+        )
+    if res.metrics.get("early_stopped"):
+        console.print(
+            "[yellow]stopped early: validation loss stopped improving; the best checkpoint was restored[/yellow]"
+        )
+    if res.metrics.get("overfitting_warning"):
+        console.print(line("warning: ", "red", res.metrics["overfitting_warning"]))
+    if not res.plot_written:
+        console.print(
+            "[yellow]note:[/yellow] matplotlib is not installed, so loss.png was not written."
+        )
+    weights = res.manifest.get("outputs", {}).get("weights", "adapter")
+    console.print(
+        f"outputs in {res.run_dir}: {weights}/, tokenizer/, metrics.json, loss.png, run_manifest.json, preflight.json"
+    )
+    if res.manifest.get("smoke_run"):
+        console.print(
+            "[bold yellow]SMOKE RUN[/bold yellow]: tiny-random is a random model; the adapter is for testing only."
+        )
+
+
+def evaluation(console: Any, report: dict[str, Any]) -> None:
+    """The evaluation summary table."""
+    table = Table(title=f"base vs tuned on {report['split']}")
+    table.add_column("measure")
+    table.add_column("base", justify="right")
+    table.add_column("tuned", justify="right")
+    ppl = report["perplexity"]
+    fb, ft = report["format"]["base"], report["format"]["tuned"]
+
+    def fmt(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    table.add_row("perplexity", fmt(ppl["base"]), fmt(ppl["tuned"]))
+    table.add_row("all format checks pass", fmt(fb["rate"]), fmt(ft["rate"]))
+    for name in sorted(set(fb["checks"]) | set(ft["checks"])):
+        table.add_row(
+            name,
+            fmt(fb["checks"].get(name, {}).get("rate")),
+            fmt(ft["checks"].get(name, {}).get("rate")),
+        )
+    console.print(table)
+    console.print(f"side-by-side samples: {report['run_dir']}/eval_report.md")
