@@ -14,6 +14,27 @@ from curate.records import Record
 
 JSON_FENCE_RE = re.compile(r"^```[ \t]*(?:json)?[ \t]*\n(.*)\n```$", re.S | re.I)
 SQL_FENCE_RE = re.compile(r"^[ ]{0,3}(?:```|~~~)[ \t]*sql\b", re.M | re.I)
+SQL_KEYWORD_RE = re.compile(
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|WITH|FROM|WHERE|JOIN|GROUP BY|ORDER BY)\b"
+)
+
+
+def has_sql(record: Record, answer: str) -> bool:
+    """Whether the example shows its SQL: a ```sql block in any assistant turn, SQL sent
+    through a tool call, or (for a plain-text completion) the completion is SQL itself.
+
+    >>> from curate.records import Message
+    >>> r = Record(text=True, messages=[Message(role="user", content="-- top customers"),
+    ...     Message(role="assistant", content="SELECT id FROM customers ORDER BY spend DESC;")])
+    >>> has_sql(r, r.messages[1].content)
+    True
+    """
+    turns = [m for m in [*record.messages, *(record.chosen or [])] if m.role == "assistant"]
+    if any(m.content and SQL_FENCE_RE.search(m.content) for m in turns):
+        return True
+    if any(m.tool_calls for m in turns):
+        return True
+    return record.text and len(set(SQL_KEYWORD_RE.findall(answer))) >= 2
 
 
 def rule_applies(rule: OutputRule, tags: dict[str, str]) -> bool:
@@ -67,7 +88,7 @@ class OutputFormatCheck(RecordCheck):
                 if err is not None:
                     out.append(Finding("invalid_json_output", detail=f"The answer is not valid JSON ({err})."))
             elif expect == "sql_block":
-                if SQL_FENCE_RE.search(answer) is None:
+                if not has_sql(record, answer):
                     out.append(Finding("missing_sql_block", detail="The answer has no ```sql fenced block."))
             elif fence_state(answer) == "unbalanced":
                 out.append(

@@ -29,6 +29,37 @@ def test_sql_answers_need_a_fenced_sql_block() -> None:
     assert codes("SELECT count(*) FROM t;", category="sql") == ["missing_sql_block"]
 
 
+def test_sql_shown_elsewhere_in_the_example_counts() -> None:
+    from check_helpers import turns
+
+    from curate.records import FunctionCall, Message, Record, ToolCall
+
+    earlier = turns(
+        ("user", "WHERE or HAVING?"),
+        ("assistant", "```sql\nSELECT a FROM t GROUP BY a HAVING count(*) > 1;\n```"),
+        ("user", "Can HAVING use an alias?"),
+        ("assistant", "Only in some engines."),
+        tags={"category": "sql"},
+    )
+    assert run_check(OutputFormatCheck, earlier) == []
+    call = ToolCall(function=FunctionCall(name="run_sql", arguments='{"query": "SELECT 1"}'))
+    via_tool = Record(
+        tags={"category": "sql"},
+        messages=[
+            Message(role="user", content="How many orders yesterday?"),
+            Message(role="assistant", tool_calls=[call]),
+            Message(role="tool", content="[17412]"),
+            Message(role="assistant", content="17,412 orders."),
+        ],
+    )
+    assert run_check(OutputFormatCheck, via_tool) == []
+    completion = chat(user="-- top customers", answer="SELECT id FROM c ORDER BY spend DESC;")
+    assert run_check(OutputFormatCheck, completion.model_copy(update={"text": True, "tags": {"category": "sql"}})) == []
+    assert run_check(OutputFormatCheck, completion.model_copy(update={"tags": {"category": "sql"}})) == [
+        "missing_sql_block"
+    ]
+
+
 def test_unbalanced_fences_with_prose_after_them() -> None:
     answer = "Read it:\n\n```python\nx = 1\n\nThat is all you need for optional settings."
     assert codes(answer) == ["unbalanced_code_fence"]
