@@ -1,0 +1,80 @@
+"""Dedupe results as workspace annotations: duplicate clusters and contamination marks.
+
+Each ``curate dedupe`` writes a new ``dedupe`` run (cluster id, representative flag and
+similarity to the representative for every clustered record); ``--against`` also writes
+a new ``contamination`` run. The latest finished run of each kind is the one in effect,
+so running again replaces the previous results while keeping them as history. Records
+themselves are never changed or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from curate.dedup.against import CODES, REASONS, RUN_KIND, Mark
+from curate.dedup.clusters import Cluster
+
+DEDUPE_RUN = "dedupe"
+
+
+def write_clusters(
+    store: Any, clusters: Iterable[Cluster], meta: dict[str, Any], summary: dict[str, Any]
+) -> int:
+    """Store clusters as a new, finished ``dedupe`` run; returns its id."""
+    from curate.store import ClusterMember
+
+    rows = [
+        ClusterMember(m.record_id, c.id, m.representative, m.similarity)
+        for c in clusters
+        for m in c.members
+    ]
+    return _write(store, DEDUPE_RUN, meta, summary, lambda run_id: store.put_clusters(run_id, rows))
+
+
+def write_marks(
+    store: Any, marks: Iterable[Mark], meta: dict[str, Any], summary: dict[str, Any]
+) -> int:
+    """Store contamination marks as a new, finished ``contamination`` run; returns its id."""
+    from curate.store import CheckResult
+
+    rows = [CheckResult(m.record_id, CODES[m.reason], False, m.similarity, m.source) for m in marks]
+    return _write(store, RUN_KIND, meta, summary, lambda run_id: store.put_check_results(run_id, rows))
+
+
+def _write(
+    store: Any, kind: str, meta: dict[str, Any], summary: dict[str, Any], put: Callable[[int], Any]
+) -> int:
+    """A run of ``kind``: started, filled by ``put``, then finished (failed on any error)."""
+    run_id = store.start_run(kind, meta)
+    try:
+        put(run_id)
+    except BaseException:
+        store.finish_run(run_id, status="failed")
+        raise
+    store.finish_run(run_id, {**summary, "run_id": run_id})
+    return run_id
+
+
+def contamination_marks(store: Any, run_id: int | None = None) -> dict[str, Mark]:
+    """Record id -> contamination mark, from the latest ``contamination`` run by default."""
+    if run_id is None:
+        run = store.latest_run(RUN_KIND)
+        if run is None:
+            return {}
+        run_id = run.id
+    rows = store.db.read(
+        "SELECT r.id, c.check_code, c.score, c.detail FROM check_results c"
+        " JOIN records r ON r.rid = c.rid WHERE c.run_id = ? ORDER BY r.id",
+        (run_id,),
+    )
+    return {
+        rid: Mark(rid, REASONS[code], float(score if score is not None else 1.0), detail or "")  # type: ignore[arg-type]
+        for rid, code, score, detail in rows
+        if code in REASONS
+    }
+
+
+def contaminated_ids(store: Any) -> set[str]:
+    """Ids of the records the latest contamination run marked (export leaves them out)."""
+    return set(contamination_marks(store))

@@ -1,0 +1,169 @@
+"""The deduplicator: sketches streamed in, exact groups and verified near pairs out.
+
+Memory per record: its id, a group byte, the 16-byte exact key, 8 bytes of id order and
+8 bytes per LSH band. Texts are read again (``fetch``) only for the records in candidate
+pairs, whose shingle sets decide each pair by exact Jaccard similarity.
+
+Exact duplicates are found first (same group, same exact key); only the first record of
+each exact group (by id order) takes part in the near-duplicate search, so a thousand
+copies of one text cost one record there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from curate.dedup.clusters import Cluster, Facts, Match, UnionFind, build_cluster
+from curate.dedup.exact import id_order, leaders
+from curate.dedup.lsh import band_pairs, index_pairs
+from curate.dedup.minhash import _const, jaccard, pair_jaccard, sorted_unique
+from curate.dedup.sketch import Params, Sketch, texts_shingles
+
+Fetch = Callable[[np.ndarray], Sequence[str]]
+Index = Literal["bands", "datasketch"]
+VERIFY_BATCH = 20_000  # documents whose texts are fetched at once
+_GROUP_SALT = _const("group", 256)
+
+
+@dataclass
+class Matches:
+    """Exact groups and verified near pairs of a deduplication."""
+
+    ids: list[str]
+    leader: np.ndarray  # index of each record's exact-group leader, -1 when not compared
+    edges: np.ndarray  # (m, 2) verified near pairs of leaders
+    shingles: dict[int, np.ndarray] = field(default_factory=dict)
+    edge_similarity: np.ndarray = field(default_factory=lambda: np.empty(0))
+    candidate_pairs: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int64))
+    _known: dict[tuple[int, int], float] | None = field(default=None, repr=False)
+
+    @property
+    def candidates(self) -> int:
+        return len(self.candidate_pairs)
+
+    @property
+    def compared(self) -> int:
+        return int((self.leader >= 0).sum())
+
+    def similarity(self, i: int, j: int) -> tuple[float, Match]:
+        """Exact Jaccard similarity of two clustered records, and how they match."""
+        li, lj = int(self.leader[i]), int(self.leader[j])
+        if li == lj:
+            return 1.0, "exact"
+        if self._known is None:
+            pairs = zip(self.edges.tolist(), self.edge_similarity.tolist(), strict=True)
+            self._known = {(min(a, b), max(a, b)): sim for (a, b), sim in pairs}
+        known = self._known.get((min(li, lj), max(li, lj)))
+        return (known if known is not None else jaccard(self.shingles[li], self.shingles[lj])), "near"
+
+    def groups(self) -> list[list[int]]:
+        """Sets of record indices that duplicate each other (two or more each)."""
+        uf = UnionFind()
+        for i, j in self.edges.tolist():
+            uf.union(i, j)
+        copies = np.flatnonzero((self.leader >= 0) & (self.leader != np.arange(len(self.leader))))
+        for i, lead in zip(copies.tolist(), self.leader[copies].tolist(), strict=True):
+            uf.union(i, lead)
+        return uf.groups()
+
+    def clusters(self, facts: Callable[[list[int]], dict[int, Facts]]) -> list[Cluster]:
+        """Clusters with representatives; ``facts(indices)`` describes their records.
+        Largest clusters first, then by id."""
+        groups = self.groups()
+        known = facts(sorted({i for g in groups for i in g}))
+        found = [build_cluster(g, self.ids, known.__getitem__, self.similarity) for g in groups]
+        found.sort(key=lambda c: (-len(c.members), c.id))
+        return found
+
+
+class Deduper:
+    """Collects the sketches of a stream of records, then matches them.
+
+    ``groups`` partition the records (e.g. by kind): records of different groups are never
+    duplicates. ``index`` picks how near-duplicate candidates are found (see
+    :mod:`curate.dedup.lsh`); both give the same pairs.
+    """
+
+    def __init__(self, params: Params, index: Index = "bands") -> None:
+        if index == "datasketch" and not params.keep_signatures:
+            params = replace(params, keep_signatures=True)
+        self.params = params
+        self.index = index
+        self.ids: list[str] = []
+        self._parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("groups", "exact", "empty", "order", "bands", "signatures")
+        }
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, ids: Sequence[str], groups: np.ndarray | Sequence[int], sketch: Sketch) -> None:
+        """Add a batch: record ids, their group numbers (0-255) and their sketch."""
+        self.ids.extend(ids)
+        parts = self._parts
+        parts["groups"].append(np.asarray(groups, dtype=np.uint8).reshape(len(ids)))
+        parts["exact"].append(sketch.exact)
+        parts["empty"].append(sketch.empty)
+        parts["order"].append(id_order(ids))
+        if sketch.bands is not None:
+            parts["bands"].append(sketch.bands)
+        if self.index == "datasketch" and sketch.signatures is not None:
+            parts["signatures"].append(sketch.signatures)
+
+    def _joined(self, key: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        parts = self._parts[key]
+        return np.concatenate(parts) if parts else np.empty(shape, dtype=dtype)
+
+    def match(self, fetch: Fetch) -> Matches:
+        """Exact groups, candidate pairs, and the pairs whose exact Jaccard similarity
+        reaches the threshold. ``fetch(indices)`` returns those records' compare texts."""
+        n = len(self.ids)
+        groups = self._joined("groups", (0,), np.uint8)
+        order = self._joined("order", (0,), np.uint64)
+        exact = self._joined("exact", (0, 2), np.uint64)
+        usable = ~self._joined("empty", (0,), bool)
+        lead = leaders(exact, groups, order, usable)
+        matches = Matches(self.ids, lead, np.empty((0, 2), np.int64))
+        if self.params.exact_only or n == 0:
+            return matches
+        heads = np.flatnonzero(lead == np.arange(n))
+        heads = heads[np.lexsort((heads, order[heads]))]  # id order: input order never matters
+        pairs = self._candidates(heads, groups)
+        pairs = pairs[groups[pairs[:, 0]] == groups[pairs[:, 1]]]
+        matches.candidate_pairs = pairs
+        matches.edges, matches.edge_similarity, matches.shingles = self._verify(pairs, fetch)
+        return matches
+
+    def _candidates(self, heads: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        p = self.params
+        if self.index == "datasketch":
+            sigs = self._joined("signatures", (0, p.num_perm), np.uint32)
+            found = []
+            for g in np.unique(groups[heads]):
+                members = heads[groups[heads] == g]
+                found.append(members[index_pairs(sigs[members], p.bands, p.rows)])
+            return np.concatenate(found) if found else np.empty((0, 2), np.int64)
+        parts = self._parts["bands"]
+        salt = _GROUP_SALT[groups[heads]]
+        columns = (  # one band at a time: 8 bytes per record in memory, not 8 per band
+            np.concatenate([part[:, b] for part in parts])[heads] ^ salt for b in range(p.bands)
+        )
+        return heads[band_pairs(columns, len(heads))]
+
+    def _verify(
+        self, pairs: np.ndarray, fetch: Fetch
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        needed = sorted_unique(pairs.ravel())
+        sets: list[np.ndarray] = []
+        for lo in range(0, len(needed), VERIFY_BATCH):
+            sets.extend(texts_shingles(fetch(needed[lo : lo + VERIFY_BATCH]), self.params))
+        positions = np.searchsorted(needed, pairs)
+        sims = pair_jaccard(sets, positions)
+        keep = sims >= self.params.threshold - 1e-9
+        edges = pairs[keep]
+        used = np.isin(needed, edges)
+        return edges, sims[keep], {int(i): sets[p] for p, i in enumerate(needed.tolist()) if used[p]}

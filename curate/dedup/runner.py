@@ -1,0 +1,148 @@
+"""``curate dedupe`` on a workspace: stream the records, cluster them, store annotations.
+
+Records replaced by an edit are left out (their new version takes part); every other
+record, whatever its review state, is compared. Records are read in batches and only
+their sketches are kept, so memory stays bounded for millions of records; texts are read
+again only for the records in candidate pairs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from curate.dedup.against import Mark, Reference, counts
+from curate.dedup.annotations import write_clusters, write_marks
+from curate.dedup.clusters import Cluster
+from curate.dedup.compare import compare_text
+from curate.dedup.engine import Deduper
+from curate.dedup.facts import store_facts
+from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
+from curate.dedup.sketch import Params, resolve_settings, sketch_stream
+
+USABLE = ("state!=edited",)
+BATCH = 2000
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Outcome:
+    """What a workspace dedupe found and where it was stored."""
+
+    result: DedupeResult
+    run_id: int
+    reference: Reference | None = None
+    marks: dict[str, Mark] = field(default_factory=dict)
+    contamination_run: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {**self.result.to_json(), "run_id": self.run_id}
+        if self.reference is not None:
+            out["against"] = {
+                "run_id": self.contamination_run,
+                "files": [f.to_json() for f in self.reference.files],
+                "reference_rows": len(self.reference),
+                "contaminated": len(self.marks),
+                "by_reason": counts(self.marks.values()),
+            }
+        return out
+
+
+def _texts(store: Any, ids: Sequence[str], mode: str) -> list[str]:
+    found = store.get_many(list(ids))
+    return [compare_text(found[i], mode) for i in ids]  # type: ignore[arg-type]
+
+
+def _batches(store: Any, mode: str) -> Iterator[tuple[tuple[list[str], list[int]], list[str]]]:
+    ids: list[str] = []
+    groups: list[int] = []
+    texts: list[str] = []
+    for record in store.iter_records(list(USABLE), batch=BATCH):
+        ids.append(record.id)
+        groups.append(KIND_GROUP.get(record.kind, 3))
+        texts.append(compare_text(record, mode))  # type: ignore[arg-type]
+        if len(ids) >= BATCH:
+            yield (ids, groups), texts
+            ids, groups, texts = [], [], []
+    if ids:
+        yield (ids, groups), texts
+
+
+def dedupe_workspace(
+    ws: Any,
+    *,
+    exact_only: bool = False,
+    threshold: float | None = None,
+    num_perm: int | None = None,
+    shingle_size: int | None = None,
+    prompt_only: bool = False,
+    against: Sequence[str | Path] = (),
+    against_format: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Cluster the workspace's duplicates (and, with ``against``, mark records found in
+    those files) and store the results as new runs. Settings not given come from
+    ``curate.toml``'s ``[dedupe]``."""
+    start = time.perf_counter()
+    settings = resolve_settings(
+        ws.settings.dedupe,
+        threshold=threshold,
+        num_perm=num_perm,
+        shingle_size=shingle_size,
+        compare="prompt" if prompt_only else None,
+    )
+    params = Params.from_settings(settings, exact_only=exact_only, keep_signatures=bool(against))
+    reference = None
+    if against:
+        reference = Reference(params)
+        for path in against:
+            reference.add_file(path, against_format)
+    store = ws.store
+    total = store.count(list(USABLE))
+    deduper = Deduper(params)
+    stream = sketch_stream(_batches(store, params.compare), params, auto_workers(total) if workers is None else workers)
+    for (ids, groups), sketch in stream:
+        base = len(deduper)
+        deduper.add(ids, np.array(groups, np.uint8), sketch)
+        if reference is not None:
+            reference.look_up(sketch, base)
+        if progress is not None:
+            progress(len(deduper), total)
+
+    def fetch(idx: np.ndarray) -> list[str]:
+        return _texts(store, [deduper.ids[i] for i in idx.tolist()], params.compare)
+
+    matches = deduper.match(fetch)
+
+    def facts(idx: list[int]) -> dict[int, Any]:
+        known = store_facts(store, [deduper.ids[i] for i in idx])
+        return {i: known[deduper.ids[i]] for i in idx}
+
+    clusters: list[Cluster] = matches.clusters(facts)
+    result = DedupeResult(
+        records=len(deduper),
+        compared=matches.compared,
+        clusters=clusters,
+        params=params,
+        candidates=matches.candidates,
+    )
+    meta = {"settings": params.describe()}
+    result.seconds = time.perf_counter() - start
+    run_id = write_clusters(store, clusters, meta, result.to_json())
+    outcome = Outcome(result, run_id, reference)
+    if reference is not None:
+        marks = reference.marks(deduper.ids, fetch)
+        outcome.marks = {m.record_id: m for m in marks.values()}
+        summary = {"contaminated": len(marks), "by_reason": counts(marks.values())}
+        files = [f.to_json() for f in reference.files]
+        outcome.contamination_run = write_marks(
+            store, outcome.marks.values(), {**meta, "against": files}, summary
+        )
+    result.seconds = time.perf_counter() - start
+    return outcome

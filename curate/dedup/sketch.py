@@ -1,0 +1,161 @@
+"""One batch of texts to its sketch: exact keys, band keys and (when asked) signatures.
+
+A sketch is what the deduplicator keeps per record: 16 bytes of exact hash plus 8 bytes
+per LSH band (128 bytes at the defaults), never the text. :func:`sketch_stream` computes
+sketches batch by batch, in a process pool when ``workers > 1``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+import numpy as np
+from pydantic import ValidationError
+
+from curate.dedup.exact import exact_keys, sequence_keys
+from curate.dedup.lsh import band_keys, lsh_params
+from curate.dedup.minhash import (
+    chunk_ranges,
+    shingle_sets,
+    shingles_of_words,
+    signatures,
+    word_hashes,
+)
+from curate.dedup.normalise import Normaliser
+from curate.errors import UsageError
+from curate.settings import DedupeSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything that decides what counts as a duplicate."""
+
+    normaliser: Normaliser = Normaliser()
+    shingle_size: int = 5
+    num_perm: int = 128
+    threshold: float = 0.8
+    compare: str = "prompt+answer"
+    exact_only: bool = False
+    keep_signatures: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: DedupeSettings | None = None, **changes: object) -> Params:
+        s = settings or DedupeSettings()
+        base = cls(
+            normaliser=Normaliser.from_flags(s.normalise),
+            shingle_size=s.shingle_size,
+            num_perm=s.num_perm,
+            threshold=s.threshold,
+            compare=s.compare,
+        )
+        return replace(base, **changes)  # type: ignore[arg-type]
+
+    @property
+    def bands(self) -> int:
+        return lsh_params(self.threshold, self.num_perm)[0]
+
+    @property
+    def rows(self) -> int:
+        return lsh_params(self.threshold, self.num_perm)[1]
+
+    def describe(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "normalise": self.normaliser.flags,
+            "compare": self.compare,
+            "exact_only": self.exact_only,
+        }
+        if not self.exact_only:
+            out |= {
+                "threshold": self.threshold,
+                "shingle_size": self.shingle_size,
+                "num_perm": self.num_perm,
+                "bands": self.bands,
+                "rows": self.rows,
+            }
+        return out
+
+
+def resolve_settings(base: DedupeSettings, **overrides: object) -> DedupeSettings:
+    """``base`` with the given values replaced (None keeps one); a bad value is a UsageError."""
+    data = base.model_dump() | {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return DedupeSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"Bad dedupe setting '{where}': {first['msg']}.") from None
+
+
+@dataclass
+class Sketch:
+    """Per text: exact key, whether it has nothing to compare, band keys, signature."""
+
+    exact: np.ndarray
+    empty: np.ndarray
+    bands: np.ndarray | None = None
+    signatures: np.ndarray | None = None
+
+
+def sketch_texts(texts: Sequence[str], params: Params) -> Sketch:
+    """The sketch of a batch of compare texts."""
+    norm = params.normaliser
+    docs = [norm.encode(t) for t in texts]
+    n = len(docs)
+    sketch = Sketch(exact=np.zeros((n, 2), np.uint64), empty=np.zeros(n, bool))
+    if not params.exact_only:
+        sketch.signatures = np.empty((n, params.num_perm), np.uint32)
+    for lo, hi in chunk_ranges(docs):
+        words, doc = word_hashes(docs[lo:hi])
+        sketch.empty[lo:hi] = np.bincount(doc, minlength=hi - lo) == 0
+        if norm.whitespace:
+            sketch.exact[lo:hi] = sequence_keys(words, doc, hi - lo)
+        if sketch.signatures is not None:
+            hashes, counts = shingles_of_words(words, doc, hi - lo, params.shingle_size)
+            sketch.signatures[lo:hi] = signatures(hashes, counts, params.num_perm)
+    if not norm.whitespace:
+        sketch.exact = exact_keys([norm.exact_bytes(t) for t in texts])
+    if sketch.signatures is not None:
+        sketch.bands = band_keys(sketch.signatures, params.bands, params.rows)
+        if not params.keep_signatures:
+            sketch.signatures = None
+    return sketch
+
+
+def texts_shingles(texts: Sequence[str], params: Params) -> list[np.ndarray]:
+    """Each text's shingle set (sorted unique hashes), for exact Jaccard."""
+    return shingle_sets([params.normaliser.encode(t) for t in texts], params.shingle_size)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def sketch_stream(
+    batches: Iterable[tuple[T, Sequence[str]]], params: Params, workers: int = 1
+) -> Iterator[tuple[T, Sketch]]:
+    """Sketch ``(tag, texts)`` batches in order; ``workers > 1`` uses a process pool with
+    at most two batches per worker in flight (memory stays bounded)."""
+    if workers <= 1:
+        for tag, texts in batches:
+            yield tag, sketch_texts(texts, params)
+        return
+    params.bands  # noqa: B018 - compute the LSH parameters once, before forking
+    pending: deque[tuple[T, Future[Sketch]]] = deque()
+    with _pool(workers) as pool:
+        for tag, texts in batches:
+            pending.append((tag, pool.submit(sketch_texts, list(texts), params)))
+            if len(pending) >= 2 * workers:
+                done_tag, future = pending.popleft()
+                yield done_tag, future.result()
+        while pending:
+            done_tag, future = pending.popleft()
+            yield done_tag, future.result()
