@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The demo: convert and inspect the bundled samples into demo-out/ (run by `make demo`).
+# The demo: convert and inspect the bundled samples, then run the whole curation path
+# (init, import, validate, dedupe, review, split, export) in a fresh workspace, all under
+# demo-out/ (run by `make demo`).
 #
 # `curate convert` exits 0 when every row was converted, 1 when some rows were rejected (the
 # output is still written and the rejected rows are in OUTPUT.rejects.jsonl), and 2 for a
@@ -85,6 +87,86 @@ header "inspect samples/defects/bad_rows.jsonl (planted defects; summary saved a
 inspect "$SAMPLES/defects/bad_rows.jsonl"
 inspect "$SAMPLES/defects/bad_rows.jsonl" --json >"$OUT/bad_rows.inspect.json"
 echo "-> $OUT/bad_rows.inspect.json"
+
+# ---------------------------------------------------------------------------------------------
+# The curation path in a fresh workspace: demo-out/workspace
+# ---------------------------------------------------------------------------------------------
+ROOT=$(pwd)
+WS="$OUT/workspace"
+
+# curate_step EXPECT ARGS...  runs `curate ARGS` in the workspace. EXPECT: clean (only exit 0
+# is right) or findings (exit 1 reports findings, for example records a format cannot hold).
+curate_step() {
+    local expect=$1
+    shift
+    local rc=0
+    (cd "$WS" && curate "$@") || rc=$?
+    case "$rc:$expect" in
+        0:*) ;;
+        1:findings) echo "-> exit 1: findings reported above (expected for this step)" ;;
+        *)
+            echo "!! curate $* failed with exit $rc" >&2
+            exit "$rc" ;;
+    esac
+}
+
+header "curate init: a fresh workspace in $WS"
+curate init "$WS"
+
+header "curate import: real data from four sample files"
+curate_step clean import "$ROOT/$SAMPLES/openai_chat.jsonl" "$ROOT/$SAMPLES/alpaca.json" \
+    "$ROOT/$SAMPLES/sharegpt.json" "$ROOT/$SAMPLES/trl_preference.jsonl"
+
+header "curate import --origin synthetic: a small generated batch (kept under the 30% limit)"
+head -n 4 "$SAMPLES/completion.jsonl" >"$OUT/synthetic_batch.jsonl"
+curate_step clean import "$ROOT/$OUT/synthetic_batch.jsonl" --origin synthetic --tag batch=demo
+curate_step clean status
+
+header "curate validate: the quality checklist, stored as annotations"
+curate_step findings validate --limit 5
+
+header "curate dedupe: duplicate clusters"
+if (cd "$WS" && curate dedupe --help >/dev/null 2>&1); then
+    curate_step findings dedupe
+else
+    echo "curate dedupe is not available in this build; skipping (export then notes that duplicates are unknown)."
+fi
+
+header "curate approve: synthetic records need a reviewer's approval before export"
+curate_step clean approve --where origin=synthetic --reviewer demo
+
+header "curate split: train/validation/test, stratified by category, duplicates kept together"
+curate_step clean split --seed 13
+
+header "curate export --format trl (SFT): the explicit policy, then the files"
+echo "Rows with a weight-0 turn cannot be held by TRL: they are counted as unsupported_in_target (exit 1)."
+curate_step findings export --format trl --out "$ROOT/$OUT/export-trl"
+
+header "curate export --format trl --kind preference (DPO pairs)"
+curate_step clean export --format trl --kind preference --out "$ROOT/$OUT/export-trl-dpo"
+
+header "curate export --format openai-jsonl (checked with OpenAI's format checks on the way out)"
+curate_step clean export --format openai-jsonl --out "$ROOT/$OUT/export-openai"
+
+header "export files and manifest summary"
+for dir in "$OUT/export-trl" "$OUT/export-trl-dpo" "$OUT/export-openai"; do
+    echo "$dir/"
+    ls -l "$dir" | tail -n +2 | awk '{printf "  %8s  %s\n", $5, $9}'
+    python - "$dir/manifest.json" <<'PY'
+import json
+import sys
+
+m = json.load(open(sys.argv[1], encoding="utf-8"))
+files = ", ".join(f"{s} {e['rows']} rows (sha256 {e['sha256'][:12]})" for s, e in m["files"].items())
+share = ", ".join(f"{k} {v:.0%}" for k, v in m["synthetic_share"].items())
+left = ", ".join(f"{k} {v}" for k, v in m["policy"]["left_out"].items()) or "none"
+gens = ", ".join(f"{g['provider']}/{g['model']} {g['records']}" for g in m["generators"]) or "none"
+print(f"  format {m['format']} ({m['kind']}, {m['layout']}), workspace {m['workspace_fingerprint'][:12]}")
+print(f"  files: {files}")
+print(f"  synthetic share: {share} (limit {m['max_synthetic_share']:.0%}); generators: {gens}")
+print(f"  left out: {left}")
+PY
+done
 
 printf '\n== done: outputs in %s/\n' "$OUT"
 ls -1 "$OUT"

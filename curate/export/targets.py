@@ -1,0 +1,48 @@
+"""The registry of export targets: every module here with a ``TARGET`` is one target."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+import curate.export
+from curate.errors import UsageError
+from curate.export.base import Target
+
+_NOT_TARGETS = {
+    "atomic",
+    "base",
+    "card",
+    "guard",
+    "manifest",
+    "plan",
+    "policy",
+    "run",
+    "stats",
+    "targets",
+    "verify",
+}
+
+
+@cache
+def all_targets() -> dict[str, Target]:
+    """Every export target by name, in a stable order."""
+    found: dict[str, Target] = {}
+    for info in sorted(pkgutil.iter_modules(curate.export.__path__), key=lambda i: i.name):
+        if info.name in _NOT_TARGETS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"curate.export.{info.name}")
+        target = getattr(module, "TARGET", None)
+        if isinstance(target, Target):
+            found[target.name] = target
+    return found
+
+
+def get_target(name: str) -> Target:
+    """A target by name; a UsageError lists the known ones."""
+    targets = all_targets()
+    key = name.strip().lower().replace("_", "-")
+    if key in targets:
+        return targets[key]
+    raise UsageError(f"Unknown export format '{name}'.", f"Use one of: {', '.join(targets)}.")

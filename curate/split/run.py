@@ -1,0 +1,178 @@
+"""``split_workspace``: assign the workspace's records to train/validation/test and store it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from curate.split.assign import Unit, plan_split
+from curate.split.facts import Fact, load_clusters, load_facts
+from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
+
+# Records that can still be exported; rejected ones and versions replaced by an edit keep
+# whatever split they had and are not assigned.
+USABLE_STATES = ("pending", "approved")
+NO_TAG = "(none)"
+ALL = "(all)"
+
+
+@dataclass
+class SplitResult:
+    """What a split did: counts per split and per stratum, and how many records moved."""
+
+    ratios: Ratios
+    seed: int
+    stratify_by: str | None
+    counts: dict[str, int]
+    units: dict[str, int]
+    strata: dict[str, dict[str, int]]
+    new: int
+    kept: int
+    moved: int
+    clusters: int
+    skipped: dict[str, int]
+    run_id: int | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_json(self) -> dict[str, Any]:
+        total = self.total
+        return {
+            "ratios": self.ratios.as_dict(),
+            "seed": self.seed,
+            "stratify_by": self.stratify_by,
+            "total": total,
+            "counts": self.counts,
+            "shares": {s: round(n / total, 4) if total else 0.0 for s, n in self.counts.items()},
+            "units": self.units,
+            "strata": self.strata,
+            "assigned": self.new,
+            "kept": self.kept,
+            "moved": self.moved,
+            "clusters": self.clusters,
+            "skipped": self.skipped,
+            "run_id": self.run_id,
+            "warnings": self.warnings,
+        }
+
+
+def build_units(
+    facts: list[Fact], clusters: dict[str, Any], stratify: bool
+) -> tuple[list[Unit], dict[str, str]]:
+    """Units over the usable records (clusters as wholes) and each record's current split."""
+    by_id = {f.id: f for f in facts}
+    existing = {f.id: f.split for f in facts if f.split}
+    usable = {f.id for f in facts if f.state in USABLE_STATES}
+
+    def prior_of(record_id: str) -> str | None:
+        seen: set[str] = set()
+        f = by_id.get(record_id)
+        while f is not None and f.id not in seen:
+            if f.split:
+                return f.split
+            seen.add(f.id)
+            f = by_id.get(f.parent_id) if f.parent_id else None
+        return None
+
+    def stratum(record_id: str) -> str:
+        if not stratify:
+            return ALL
+        return by_id[record_id].tag or NO_TAG
+
+    units: list[Unit] = []
+    clustered: set[str] = set()
+    for c in clusters.values():
+        clustered.update(c.members)
+        members = [m for m in c.members if m in usable]
+        if not members:
+            continue
+        key = c.representative if c.representative in members else members[0]
+        prior = {m: s for m in c.members if (s := prior_of(m))}
+        units.append(Unit(key, members, stratum(key), prior))
+    for f in facts:
+        if f.id in usable and f.id not in clustered:
+            split = prior_of(f.id)
+            units.append(Unit(f.id, [f.id], stratum(f.id), {f.id: split} if split else {}))
+    return units, existing
+
+
+def split_workspace(
+    ws: Any,
+    ratios: Ratios | None = None,
+    seed: int | None = None,
+    stratify_by: str | None = "",
+) -> SplitResult:
+    """Split the workspace's usable records; existing assignments stay (test is frozen).
+
+    Defaults come from ``curate.toml`` (``[split]``); ``stratify_by=None`` or ``"none"``
+    turns stratification off, ``""`` means the setting.
+    """
+    cfg = ws.settings.split
+    ratios = ratios or Ratios(cfg.train, cfg.validation, cfg.test)
+    seed = cfg.seed if seed is None else seed
+    tag = cfg.stratify_by if stratify_by == "" else stratify_by
+    if tag is not None and tag.strip().lower() in ("", "none"):
+        tag = None
+    store = ws.store
+    facts = load_facts(store, tag)
+    _, clusters = load_clusters(store)
+    units, existing = build_units(facts, clusters, tag is not None)
+    plan = plan_split(units, ratios, seed, existing)
+
+    changed = {rid: s for rid, s in plan.assignments.items() if existing.get(rid) != s}
+    meta = {"ratios": ratios.as_dict(), "seed": seed, "stratify_by": tag}
+    with store.run("split", meta) as run_id, store.transaction():
+        test = [(rid, s) for rid, s in changed.items() if s == "test"]
+        rest = [(rid, s) for rid, s in changed.items() if s != "test"]
+        if test:
+            store.put_splits(test, frozen=True, run_id=run_id)
+        if rest:
+            store.put_splits(rest, frozen=False, run_id=run_id)
+        store.freeze_splits("test")
+
+    by_id = {f.id: f for f in facts}
+    counts = dict.fromkeys(SPLITS, 0)
+    strata: dict[str, dict[str, int]] = {}
+    for u in units:
+        for m in u.members:
+            split = plan.assignments[m]
+            counts[split] += 1
+            row = strata.setdefault(u.stratum, dict.fromkeys(SPLITS, 0))
+            row[split] += 1
+    skipped = {"rejected": 0, "edited": 0}
+    for f in by_id.values():
+        if f.state in skipped:
+            skipped[f.state] += 1
+    warnings = [w for w in (ratios.test_warning(),) if w]
+    if tag is not None and units and all(u.stratum == NO_TAG for u in units):
+        warnings.append(
+            f"No record has a '{tag}' tag, so the split is not stratified; "
+            "pass --stratify with a tag the records have, or --stratify none."
+        )
+    total_units = sum(plan.units.values())
+    if not warnings and total_units >= 20:
+        share = plan.units["test"] / total_units
+        slack = 1 / total_units + 1e-9  # rounding to whole records
+        if not TEST_RANGE[0] - slack <= share <= TEST_RANGE[1] + slack:
+            warnings.append(
+                f"The test split holds {share:.0%} of the records (the frozen test set keeps "
+                "what it had), outside the guide's 10-20%."
+            )
+    return SplitResult(
+        ratios=ratios,
+        seed=seed,
+        stratify_by=tag,
+        counts=counts,
+        units=plan.units,
+        strata={k: strata[k] for k in sorted(strata)},
+        new=plan.new,
+        kept=plan.kept,
+        moved=plan.moved,
+        clusters=sum(1 for c in clusters.values() if len(c.members) > 1),
+        skipped=skipped,
+        run_id=run_id,
+        warnings=warnings,
+    )
