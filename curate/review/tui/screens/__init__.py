@@ -1,0 +1,1 @@
+"""Screens of the review app: review, dashboard, help, filters, search, edit, reject reason."""
