@@ -18,7 +18,7 @@ Examples:
   curate review
   curate review --origin synthetic --check too_long
   curate review --tag category=spark --tag difficulty=hard
-  curate review --cluster c00012 --state all
+  curate review --cluster 0b5f3c9e2a7d41e8c6f1 --state all
   curate review --search "window function"
   curate review --json-decisions              # the decision log, JSON lines
   curate review --json-decisions audit.jsonl  # ... into a file
@@ -26,7 +26,7 @@ Examples:
 Keys: a approve, r reject (with a reason), e edit (a new version),
 s skip, u undo, n/p next/previous, / search, f filters,
 w swap a preference pair, d dashboard, ? help, q quit.
-Rebind them in curate.toml under [review.keys].
+Rebind them in curate.toml under \\[review.keys].
 Every decision is saved before the next record shows.
 
 Exit codes: 0 done; 2 usage error (bad filter, no workspace, no terminal)."""
@@ -44,6 +44,19 @@ def export_decisions(target: Path | None) -> int:
             return n
         with atomic_path(target) as tmp, open(tmp, "wb") as fh:
             return write_decisions(ws.store, fh)
+
+
+def require_cluster(cluster: str) -> None:
+    """A --cluster id must name a cluster of the latest dedupe run (else a usage error)."""
+    from curate.review.queue import ReviewQueue
+
+    with find_workspace() as ws:
+        queue = ReviewQueue(ws.store, QueueFilters.build(cluster=cluster, state="all"))
+        if not queue.ids(limit=1):
+            raise UsageError(
+                f"No duplicate cluster '{cluster}' in the latest dedupe run.",
+                "Run `curate dedupe --show` to list the clusters and their ids.",
+            )
 
 
 def review_command(
@@ -92,6 +105,8 @@ def review_command(
                 "A file name goes only with --json-decisions.",
             )
         QueueFilters.build(origin, tag, check, cluster, search, state)  # fail before importing
+        if cluster:
+            require_cluster(cluster.strip())
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise UsageError(
                 "curate review needs a terminal.",

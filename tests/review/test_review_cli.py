@@ -58,6 +58,7 @@ def test_json_decisions_into_a_file(decided: Path) -> None:
         (["review", "--origin", "robot"], "Unknown origin 'robot'."),
         (["review", "--tag", "category"], "is not KEY=VALUE"),
         (["review", "notes.txt"], "A file name goes only with --json-decisions."),
+        (["review", "--cluster", "0b5f3c9e2a7d41e8c6f1"], "No duplicate cluster '0b5f3c9e2a7d41e8c6f1'"),
     ],
 )
 def test_usage_errors_are_one_sentence_and_exit_2(
@@ -65,6 +66,11 @@ def test_usage_errors_are_one_sentence_and_exit_2(
 ) -> None:
     code, _, err = run(*args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_help_shows_the_rebinding_section() -> None:
+    code, out, _ = run("review", "--help")
+    assert code == 0 and "[review.keys]" in out
 
 
 def test_outside_a_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
