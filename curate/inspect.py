@@ -3,20 +3,21 @@ languages and the rejects a conversion would produce.
 
 Lengths are measured per example over its longest training sequence: the whole conversation
 for SFT and unpaired records, the prompt plus the longer of chosen and rejected for
-preference records (message contents plus tool-call names and arguments). Languages are
-detected with langdetect (seeded) on a reservoir sample of records, not on every record.
+preference records (message contents plus tool-call names and arguments); its tokens are the
+sum of its messages' counts. The per-record and per-message numbers are gathered as columns,
+turned into polars frames a batch at a time, and summarised (min / median / mean / p95 / max)
+overall, by kind and by role with polars. Languages are detected with langdetect (seeded) on
+a reservoir sample of records, not on every record.
 """
 
 from __future__ import annotations
 
 import random
-import statistics
-from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.errors import RowError
 from curate.formats import get_format
@@ -25,25 +26,98 @@ from curate.records import Message, Record
 from curate.source import RecordSource
 from curate.tokens import token_counter
 
+if TYPE_CHECKING:
+    import polars as pl
+
 LANGUAGE_SAMPLE = 200
 REJECT_EXAMPLES = 5
 _RAW_PREVIEW = 300
 _LANG_TEXT = 2000
+FRAME_BATCH = 50_000  # rows gathered in Python lists before they become one polars frame
+STATS = ("min", "median", "mean", "p95", "max")
+_NONE = (0, 0, False)  # characters, tokens, tool calls of no messages
 
 
-def summarize(values: array) -> dict[str, float | int] | None:
-    """min / median / mean / p95 / max of a list of counts (None when empty)."""
-    if not values:
+def _summary_exprs(column: str) -> list[pl.Expr]:
+    import polars as pl
+
+    col = pl.col(column)
+    exprs = (col.min(), col.median(), col.mean(), col.quantile(0.95, "higher"), col.max())
+    return [e.alias(f"{column}:{stat}") for e, stat in zip(exprs, STATS, strict=True)]
+
+
+def _summary(row: dict[str, Any], column: str) -> dict[str, float | int] | None:
+    """The five statistics of ``column`` from a row of ``_summary_exprs`` results."""
+    if row[f"{column}:min"] is None:
         return None
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     return {
-        "min": ordered[0],
-        "median": statistics.median(ordered),
-        "mean": round(sum(ordered) / len(ordered), 1),
-        "p95": p95,
-        "max": ordered[-1],
+        "min": int(row[f"{column}:min"]),
+        "median": float(row[f"{column}:median"]),
+        "mean": round(row[f"{column}:mean"], 1),
+        "p95": int(row[f"{column}:p95"]),
+        "max": int(row[f"{column}:max"]),
     }
+
+
+def summarize(values: Sequence[int]) -> dict[str, float | int] | None:
+    """min / median / mean / p95 / max of counts (None when empty); p95 is the value at the
+    nearest rank at or above 95%.
+
+    >>> summarize([5, 1, 3])
+    {'min': 1, 'median': 3.0, 'mean': 3.0, 'p95': 5, 'max': 5}
+    """
+    if not len(values):
+        return None
+    import polars as pl
+
+    frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.Int64})
+    return _summary(frame.select(_summary_exprs("v")).row(0, named=True), "v")
+
+
+def summarize_by(frame: pl.DataFrame, key: str, columns: Iterable[str], count: str) -> dict[str, dict[str, Any]]:
+    """For each value of ``key`` (most rows first): its row count under ``count`` and the
+    statistics of each of ``columns``."""
+    import polars as pl
+
+    columns = tuple(columns)
+    exprs = [e for c in columns for e in _summary_exprs(c)]
+    grouped = frame.group_by(key).agg(pl.len().alias(":count"), *exprs)
+    out: dict[str, dict[str, Any]] = {}
+    for row in grouped.sort([":count", key], descending=[True, False]).iter_rows(named=True):
+        out[row[key]] = {count: row[":count"], **{c: _summary(row, c) for c in columns}}
+    return out
+
+
+class Columns:
+    """Rows gathered column by column in lists, turned into a polars frame every
+    ``FRAME_BATCH`` rows (``lists`` keep their identity, so callers may hold them)."""
+
+    def __init__(self, **dtypes: str) -> None:
+        self.dtypes = dtypes
+        self.lists: tuple[list[Any], ...] = tuple([] for _ in dtypes)
+        self.frames: list[pl.DataFrame] = []
+
+    def full(self) -> bool:
+        return len(self.lists[0]) >= FRAME_BATCH
+
+    def flush(self) -> None:
+        if not self.lists[0]:
+            return
+        import polars as pl
+
+        schema = {name: getattr(pl, dtype) for name, dtype in self.dtypes.items()}
+        self.frames.append(pl.DataFrame(dict(zip(self.dtypes, self.lists, strict=True)), schema=schema))
+        for values in self.lists:
+            values.clear()
+
+    def frame(self) -> pl.DataFrame | None:
+        """Every row gathered so far as one frame (None when there is none)."""
+        self.flush()
+        if not self.frames:
+            return None
+        import polars as pl
+
+        return pl.concat(self.frames) if len(self.frames) > 1 else self.frames[0]
 
 
 @dataclass
@@ -55,13 +129,16 @@ class InspectReport:
     detection: Detection
     read: int = 0
     records: int = 0
-    rejected: int = 0
+    rejected: int = 0  # rows that did not read as records: read = records + rejected
+    target_rejected: int = 0  # records the target format cannot hold
     kinds: dict[str, int] = field(default_factory=dict)
     text_records: int = 0
     roles: dict[str, int] = field(default_factory=dict)
     turns: dict[str, float | int] | None = None
     chars: dict[str, float | int] | None = None
     tokens: dict[str, float | int] | None = None
+    by_kind: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_role: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokenizer: str = "estimate"
     tools: dict[str, Any] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
@@ -69,6 +146,16 @@ class InspectReport:
     rejects: dict[str, int] = field(default_factory=dict)
     reject_examples: list[dict[str, Any]] = field(default_factory=list)
     target: str | None = None
+
+    @property
+    def would_convert(self) -> int | None:
+        """Rows a conversion to the target would write (None without a target)."""
+        return None if self.target is None else self.records - self.target_rejected
+
+    @property
+    def would_reject(self) -> int | None:
+        """Rows a conversion to the target would reject: read = would_convert + would_reject."""
+        return None if self.target is None else self.rejected + self.target_rejected
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,11 +173,16 @@ class InspectReport:
             "turns": self.turns,
             "chars": self.chars,
             "tokens": self.tokens,
+            "by_kind": self.by_kind,
+            "by_role": self.by_role,
             "tokenizer": self.tokenizer,
             "tools": self.tools,
             "languages": self.languages,
             "language_sampled": self.language_sampled,
             "target": self.target,
+            "target_rejected": self.target_rejected,
+            "would_convert": self.would_convert,
+            "would_reject": self.would_reject,
             "rejects": self.rejects,
             "reject_examples": self.reject_examples,
         }
@@ -136,43 +228,65 @@ def _detect_languages(texts: list[str]) -> Counter[str]:
 
 
 class _Stats:
-    """Running statistics over records (bounded memory apart from one int per record)."""
+    """Running statistics over records: counters, the language sample, and per-record and
+    per-message columns (kind/role, characters, tokens) for polars to summarise."""
 
     def __init__(self, count_tokens: Callable[[str], int], language_sample: int) -> None:
         self.count_tokens = count_tokens
-        self.kinds: Counter[str] = Counter()
-        self.roles: Counter[str] = Counter()
         self.tool_names: Counter[str] = Counter()
         self.defined: Counter[str] = Counter()
         self.with_tools = self.with_calls = self.text = 0
-        self.turns, self.chars, self.tokens = array("q"), array("q"), array("q")
+        self.records = Columns(kind="String", turns="Int64", chars="Int64", tokens="Int64")
+        self.messages = Columns(role="String", chars="Int64", tokens="Int64")
         self.sample: list[str] = []
         self.sample_size = language_sample
         self.seen = 0
         self.rng = random.Random(0)
 
-    def add(self, record: Record) -> None:
-        self.kinds[record.kind] += 1
-        self.text += record.text
-        msgs = [*record.messages, *(record.chosen or ()), *(record.rejected or ())]
+    def _turns(self, messages: Sequence[Message]) -> tuple[int, int, bool]:
+        """Characters and tokens of ``messages`` joined by newlines, and whether they call a
+        tool; each message becomes a row of ``self.messages``."""
+        roles, chars, tokens = self.messages.lists
+        n_chars = n_tokens = 0
         calls = False
-        for m in msgs:
-            self.roles[m.role] += 1
+        for m in messages:
+            text = _message_text(m)
+            size, count = len(text), self.count_tokens(text)
+            roles.append(m.role)
+            chars.append(size)
+            tokens.append(count)
+            n_chars += size
+            n_tokens += count
             for call in m.tool_calls or ():
                 calls = True
                 self.tool_names[call.function.name] += 1
-        self.with_calls += calls
+        return n_chars + max(0, len(messages) - 1), n_tokens, calls
+
+    def add(self, record: Record) -> None:
+        self.text += record.text
+        prompt = self._turns(record.messages)
+        chosen = self._turns(record.chosen) if record.chosen else _NONE
+        rejected = self._turns(record.rejected) if record.rejected else _NONE
+        self.with_calls += prompt[2] or chosen[2] or rejected[2]
         if record.tools:
             self.with_tools += 1
             for tool in record.tools:
                 fn = tool.get("function", tool) if isinstance(tool, dict) else None
                 if isinstance(fn, dict) and isinstance(fn.get("name"), str):
                     self.defined[fn["name"]] += 1
-        answer = record.chosen or [] if record.kind == "preference" else []
-        self.turns.append(len(record.messages) + len(answer))
-        text = training_text(record)
-        self.chars.append(len(text))
-        self.tokens.append(self.count_tokens(text))
+        turns, chars, tokens = len(record.messages), prompt[0], prompt[1]
+        if record.kind == "preference":  # as training_text: the prompt and the longer answer
+            answer = rejected if rejected[0] > chosen[0] else chosen
+            turns, chars, tokens = turns + len(record.chosen or ()), chars + 1 + answer[0], tokens + answer[1]
+        kind_col, turns_col, chars_col, tokens_col = self.records.lists
+        kind_col.append(record.kind)
+        turns_col.append(turns)
+        chars_col.append(chars)
+        tokens_col.append(tokens)
+        if self.records.full():
+            self.records.flush()
+        if self.messages.full():
+            self.messages.flush()
         self._sample_language(record)
 
     def _sample_language(self, record: Record) -> None:
@@ -194,11 +308,12 @@ def inspect_file(
     language_sample: int = LANGUAGE_SAMPLE,
     progress: Callable[[int, int], None] | None = None,
 ) -> InspectReport:
-    """Read a file and gather its statistics. With ``to``, rows the target format cannot
-    hold are counted among the rejects, as ``curate convert --to`` would reject them.
+    """Read a file and gather its statistics. With ``to``, records the target format cannot
+    hold are counted as ``target_rejected`` (and their reasons among ``rejects``), as
+    ``curate convert --to`` would reject them.
 
-    ``read = records + rejected`` holds without ``to``; with it, ``rejected`` also counts
-    records that parsed but that the target cannot hold.
+    ``read = records + rejected`` always holds for the read itself; with ``to``,
+    ``read = would_convert + would_reject`` holds for the conversion.
     """
     target = get_format(to) if to else None
     counter = token_counter(tokenizer)
@@ -226,8 +341,11 @@ def inspect_file(
         if isinstance(result, Record):
             report.records += 1
             stats.add(result)
-        if error is not None:
+            if error is not None:
+                report.target_rejected += 1
+        elif error is not None:
             report.rejected += 1
+        if error is not None:
             reasons[error.code] += 1
             if len(report.reject_examples) < REJECT_EXAMPLES:
                 raw = row.raw
@@ -244,12 +362,17 @@ def inspect_file(
 
 
 def _finish(report: InspectReport, stats: _Stats, reasons: Counter[str]) -> None:
-    report.kinds = dict(stats.kinds.most_common())
+    records, messages = stats.records.frame(), stats.messages.frame()
+    if records is not None:
+        overall = records.select(e for c in ("turns", "chars", "tokens") for e in _summary_exprs(c))
+        row = overall.row(0, named=True)
+        report.turns, report.chars, report.tokens = (_summary(row, c) for c in ("turns", "chars", "tokens"))
+        report.by_kind = summarize_by(records, "kind", ("turns", "chars", "tokens"), "records")
+        report.kinds = {kind: v["records"] for kind, v in report.by_kind.items()}
+    if messages is not None:
+        report.by_role = summarize_by(messages, "role", ("chars", "tokens"), "messages")
+        report.roles = {role: v["messages"] for role, v in report.by_role.items()}
     report.text_records = stats.text
-    report.roles = dict(stats.roles.most_common())
-    report.turns = summarize(stats.turns)
-    report.chars = summarize(stats.chars)
-    report.tokens = summarize(stats.tokens)
     report.tools = {
         "records_with_tools": stats.with_tools,
         "records_with_tool_calls": stats.with_calls,

@@ -82,7 +82,8 @@ class ProvidersSettings(_Section):
 
 
 class ReviewKeys(_Section):
-    """Key bindings of the review screen."""
+    """Key bindings of the review screen: one field per action the screen binds, named and
+    defaulted as the screen's own action table (curate/review/tui/keys.py)."""
 
     approve: str = "a"
     reject: str = "r"
@@ -93,7 +94,10 @@ class ReviewKeys(_Section):
     previous: str = "p"
     search: str = "/"
     filters: str = "f"
+    swap: str = "w"
+    dashboard: str = "d"
     help: str = "?"
+    quit: str = "q"
 
     @model_validator(mode="after")
     def _distinct(self) -> ReviewKeys:
@@ -198,6 +202,8 @@ api_key_env = "OPENAI_API_KEY"
 # Recorded with every decision; defaults to $USER.
 # reviewer = "alice"
 
+# The review screen's keys, one per action (swap: chosen and rejected of a preference
+# pair); each key may serve one action only.
 [review.keys]
 approve = "a"
 reject = "r"
@@ -208,7 +214,10 @@ next = "n"
 previous = "p"
 search = "/"
 filters = "f"
+swap = "w"
+dashboard = "d"
 help = "?"
+quit = "q"
 
 [export]
 # true: export only real records a person approved (synthetic ones always need approval).

@@ -52,9 +52,21 @@ class Workspace:
             return resolved.as_posix()
 
     def status(self) -> dict[str, Any]:
-        """`Store.status()` with the workspace's synthetic-share limit and location."""
+        """`Store.status()` with the workspace's synthetic-share limit and location, and the
+        records the latest ``curate dedupe --against`` marked as contaminated
+        (``contaminated``: a count, 0 when it never ran; ``contamination_run``: its id or None).
+        """
+        from curate.dedup import contaminated_ids
+        from curate.dedup.against import RUN_KIND
+
         out = self.store.status(self.settings.max_synthetic_share)
-        return {"workspace": str(self.root), **out}
+        run = self.store.latest_run(RUN_KIND)
+        return {
+            "workspace": str(self.root),
+            **out,
+            "contaminated": len(contaminated_ids(self.store)) if run else 0,
+            "contamination_run": run.id if run else None,
+        }
 
     def close(self) -> None:
         if self._store is not None:

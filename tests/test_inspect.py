@@ -93,6 +93,20 @@ def test_with_a_target_the_rows_it_cannot_hold_count_as_rejects(dataset: Path) -
     assert report.target == "alpaca" and report.records == 6
 
 
+def test_read_and_conversion_counts_each_add_up(dataset: Path) -> None:
+    plain = inspect_file(dataset)
+    assert (plain.read, plain.records, plain.rejected, plain.target_rejected) == (8, 6, 2, 0)
+    assert plain.would_convert is None and plain.would_reject is None
+    report = inspect_file(dataset, to="alpaca")
+    assert (report.read, report.records, report.rejected) == (8, 6, 2)  # the read itself
+    assert (report.target_rejected, report.would_convert, report.would_reject) == (1, 5, 3)
+    assert report.read == report.records + report.rejected
+    assert report.read == report.would_convert + report.would_reject
+    assert sum(report.rejects.values()) == report.would_reject
+    data = report.to_dict()
+    assert (data["rejected"], data["target_rejected"], data["would_convert"]) == (2, 1, 5)
+
+
 def test_empty_file_and_unknown_tokenizer(tmp_path: Path) -> None:
     empty = tmp_path / "e.jsonl"
     empty.write_bytes(b"")

@@ -35,6 +35,28 @@ def test_the_commented_template_holds_exactly_the_defaults(monkeypatch: pytest.M
     assert s.export.require_real_approval is False
 
 
+def test_the_template_lists_every_review_key_with_its_default() -> None:
+    from curate.settings import ReviewKeys
+
+    listed = tomllib.loads(DEFAULT_TOML)["review"]["keys"]
+    assert listed == ReviewKeys().model_dump()  # every field, with its default, and no other
+    assert {"swap", "dashboard", "quit"} <= set(listed)
+
+
+def test_review_keys_match_the_actions_the_review_screen_binds() -> None:
+    pytest.importorskip("textual")
+    from curate.review.tui.keys import ACTIONS
+    from curate.settings import ReviewKeys
+
+    assert ReviewKeys().model_dump() == {name: key for name, (key, _, _) in ACTIONS.items()}
+
+
+def test_a_review_key_may_serve_one_action_only() -> None:
+    with pytest.raises(UsageError, match="'quit' and 'approve' share the key 'q'"):
+        parse_settings({"review": {"keys": {"approve": "q"}}})
+    assert parse_settings({"review": {"keys": {"quit": "x"}}}).review.keys.quit == "x"
+
+
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     s = Settings()
     s.max_synthetic_share = 0.2

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from curate.cli.output import literal_help, version_callback
 from curate.errors import CurateError
 
 app = typer.Typer(
@@ -20,9 +21,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console()
 err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback("train"),
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Train an adapter (SFT or DPO, QLoRA or LoRA) on a curated export directory."""
 
 
 @contextmanager
@@ -125,6 +142,12 @@ def run_cmd(
             if flag:
                 overrides[key] = True
         cfg = resolve_config(config, overrides)
+        from train.runner import finished_run
+
+        done = finished_run(cfg)
+        if done is not None:
+            _already_complete(done, as_json)
+            return
         from train.fit import quiet_libraries
 
         quiet_libraries()
@@ -160,6 +183,29 @@ def run_cmd(
             )
         else:
             show.result(out, result)
+
+
+def _already_complete(run_dir: Path, as_json: bool) -> None:
+    """--resume of a run that already finished: say so and show its metrics; train nothing."""
+    from train import show
+    from train.rundir import run_metrics
+
+    metrics = run_metrics(run_dir)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "run_dir": str(run_dir),
+                    "already_complete": True,
+                    "metrics": metrics.get("final"),
+                    "overfitting_warning": metrics.get("overfitting_warning"),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    else:
+        show.completed(out, run_dir, metrics)
 
 
 @app.command("eval", epilog="Example: train eval runs/export-sft --max-samples 10")
@@ -236,6 +282,9 @@ def accelerate_config_cmd(
             f"wrote {path}; launch with: accelerate launch --config_file {path} $(which train) run ...",
             highlight=False,
         )
+
+
+literal_help(app)
 
 
 def run() -> None:

@@ -92,13 +92,31 @@ def base_model_family(source: str) -> str | None:
 
 
 def generator_families(manifest: dict[str, Any]) -> dict[str, list[str]]:
-    """Families of the models that generated the export's synthetic records."""
+    """Families of the models that generated the export's synthetic records.
+
+    A generator whose model was not recorded (null, as for records imported as synthetic)
+    belongs to no family.
+
+    >>> generator_families({"generators": [{"model": None, "records": 3},
+    ...                                     {"model": "gpt-4o", "records": 1}]})
+    {'gpt': ['gpt-4o']}
+    """
     out: dict[str, list[str]] = {}
     for gen in manifest.get("generators") or []:
-        if not isinstance(gen, dict):
+        model = gen.get("model") if isinstance(gen, dict) else None
+        if not isinstance(model, str) or not model:
             continue
-        model = str(gen.get("model") or "")
         family = family_of(model)
         if family:
             out.setdefault(family, []).append(model)
     return out
+
+
+def unrecorded_generator_records(manifest: dict[str, Any]) -> int:
+    """Synthetic records whose generating model the export does not know."""
+    total = 0
+    for gen in manifest.get("generators") or []:
+        if isinstance(gen, dict) and not gen.get("model"):
+            records = gen.get("records")
+            total += records if isinstance(records, int) else 0
+    return total

@@ -17,6 +17,8 @@ from train.provenance import run_manifest
 from train.report import build_metrics, plot_losses
 from train.runner import (
     LEDGER,
+    METRICS,
+    RUN_MANIFEST,
     Prepared,
     base_model,
     is_main_process,
@@ -130,7 +132,7 @@ def fit(
     if not trainer.is_world_process_zero():
         return RunResult(prep.run_dir, prep.method, prep, metrics, {}, False)
     weights = save_weights(trainer, prep)
-    write_json_atomic(prep.run_dir / "metrics.json", metrics)
+    write_json_atomic(prep.run_dir / METRICS, metrics)
     plotted = plot_losses(metrics, prep.run_dir / "loss.png")
     manifest = run_manifest(
         run_dir=prep.run_dir,
@@ -142,7 +144,7 @@ def fit(
         metrics=metrics,
         resumed_from=prep.resume_from,
     )
-    write_json_atomic(prep.run_dir / "run_manifest.json", manifest)
+    write_json_atomic(prep.run_dir / RUN_MANIFEST, manifest)
     return RunResult(prep.run_dir, prep.method, prep, metrics, manifest, plotted)
 
 

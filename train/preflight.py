@@ -16,7 +16,7 @@ from typing import Any
 
 from train.data import Export, FileCheck
 from train.encode import IGNORE, encode_sft, measure_pair
-from train.family import generator_families
+from train.family import generator_families, unrecorded_generator_records
 
 EXAMPLE_IDS = 5  # ids listed per reason
 
@@ -123,6 +123,12 @@ def check_export(
                 "add real data or lower the synthetic share at export.",
             )
     report.model["family"] = base_family
+    unrecorded = unrecorded_generator_records(m)
+    if unrecorded:
+        report.notes.append(
+            f"{unrecorded} synthetic records have no recorded generator model (imported as "
+            "synthetic), so the same-family check cannot cover them."
+        )
     if base_family and base_family in gens:
         models = ", ".join(gens[base_family])
         if cfg.allow_same_family:

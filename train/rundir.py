@@ -55,6 +55,18 @@ def open_run(run_dir: str | Path) -> Run:
     return run
 
 
+def run_metrics(run_dir: str | Path) -> dict[str, Any]:
+    """The metrics.json a finished run wrote (its losses and final numbers)."""
+    path = Path(run_dir) / "metrics.json"
+    try:
+        data = read_json(path)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path} cannot be read ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path} does not hold a run's metrics.")
+    return data
+
+
 def load_run_tokenizer(run: Run) -> Any:
     from transformers import AutoTokenizer
 

@@ -45,6 +45,8 @@ from train.preflight import (
 RUN_CONFIG = "train_config.json"
 PREFLIGHT = "preflight.json"
 LEDGER = "data_order.jsonl"
+RUN_MANIFEST = "run_manifest.json"  # written last: its presence marks a finished run
+METRICS = "metrics.json"
 RESUME_SAFE = frozenset({"resume", "output_dir"})
 
 
@@ -116,9 +118,32 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0") or 0) == 0
 
 
+def finished_run(cfg: TrainConfig) -> Path | None:
+    """With --resume, the run directory when the run there already finished, else None.
+
+    A finished run has its run_manifest.json (the last file a run writes); resuming it would
+    train no step and overwrite its report, so callers show its metrics instead.
+    """
+    if not cfg.resume:
+        return None
+    if cfg.output_dir:
+        run_dir = Path(cfg.output_dir)
+    elif cfg.data:
+        export = open_export(cfg.data)
+        run_dir = run_dir_for(cfg, export, resolve_method(cfg, export))
+    else:
+        return None
+    return run_dir if (run_dir / RUN_MANIFEST).is_file() else None
+
+
 def check_run_dir(cfg: TrainConfig, run_dir: Path, export: Export) -> str | None:
     """Refuse to overwrite a run; on --resume, check the settings and find the checkpoint."""
     saved = run_dir / RUN_CONFIG
+    if cfg.resume and (run_dir / RUN_MANIFEST).is_file():
+        raise ConfigError(
+            f"The run in {run_dir} is already complete; there is nothing to resume.",
+            f"Its results are in {run_dir / METRICS}; start a new run with another --output-dir.",
+        )
     if not cfg.resume:
         if is_main_process() and (saved.is_file() or (run_dir / CHECKPOINTS).exists()):
             raise ConfigError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -67,27 +68,64 @@ def line(label: str, style: str, text: str) -> Text:
     return Text.assemble((label, style), text)
 
 
+def loss_text(value: float | None) -> str:
+    """A loss for the console: four decimals (JSON output keeps full precision).
+
+    >>> loss_text(2.345678), loss_text(None), loss_text(0.00001234)
+    ('2.3457', 'n/a', '1.234e-05')
+    """
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-4 else f"{value:.4g}"
+
+
 def result(console: Any, res: Any) -> None:
     """Where the outputs are and the headline numbers."""
     final = res.metrics["final"]
     console.print(
         f"[bold green]done[/bold green]: {final['global_step']} steps, epoch {final['epoch'] or 0:.2f}, "
-        f"train loss {final['train_loss'] if final['train_loss'] is not None else 'n/a'}",
+        f"train loss {loss_text(final['train_loss'])}",
         highlight=False,
     )
+    measures(console, res.metrics)
+    _outputs(console, res)
+
+
+def measures(console: Any, metrics: dict[str, Any]) -> None:
+    """Best validation loss, early stopping and the overfitting warning of a run's metrics."""
+    final = metrics["final"]
     if final.get("best_eval_loss") is not None:
         extra = (
             f", perplexity {final['best_perplexity']:.2f}" if final.get("best_perplexity") else ""
         )
         console.print(
-            f"best validation loss {final['best_eval_loss']:.4f} at step {final['best_step']}{extra}"
+            f"best validation loss {loss_text(final['best_eval_loss'])} at step {final['best_step']}{extra}"
         )
-    if res.metrics.get("early_stopped"):
+    if metrics.get("early_stopped"):
         console.print(
             "[yellow]stopped early: validation loss stopped improving; the best checkpoint was restored[/yellow]"
         )
-    if res.metrics.get("overfitting_warning"):
-        console.print(line("warning: ", "red", res.metrics["overfitting_warning"]))
+    if metrics.get("overfitting_warning"):
+        console.print(line("warning: ", "red", metrics["overfitting_warning"]))
+
+
+def completed(console: Any, run_dir: Any, metrics: dict[str, Any]) -> None:
+    """A resumed run that had already finished: nothing trained, its final metrics."""
+    final = metrics.get("final") or {}
+    epoch = final.get("epoch") or 0
+    where = escape(str(run_dir))
+    console.print(
+        f"[bold green]already complete[/bold green]: {where} finished after "
+        f"{final.get('global_step', 0)} steps, epoch {epoch:.2f}, "
+        f"train loss {loss_text(final.get('train_loss'))}; nothing to resume.",
+        highlight=False,
+    )
+    if final:
+        measures(console, metrics)
+    console.print(f"metrics in {where}/metrics.json; evaluate with `train eval {where}`.")
+
+
+def _outputs(console: Any, res: Any) -> None:
     if not res.plot_written:
         console.print(
             "[yellow]note:[/yellow] matplotlib is not installed, so loss.png was not written."

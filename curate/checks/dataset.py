@@ -38,9 +38,14 @@ def distinct_n(profiles: list[Profile]) -> tuple[float | None, float | None]:
     if not unis:
         return None, None
     u, b = np.concatenate(unis), np.concatenate(bis)
-    d1 = len(np.unique(u)) / len(u) if len(u) else None
-    d2 = len(np.unique(b)) / len(b) if len(b) else None
+    d1 = _distinct(u) / len(u) if len(u) else None
+    d2 = _distinct(b) / len(b) if len(b) else None
     return (round(d1, 4) if d1 is not None else None, round(d2, 4) if d2 is not None else None)
+
+
+def _distinct(values: np.ndarray) -> int:
+    """How many different values (a sort and a diff: faster than ``np.unique`` on hashes)."""
+    return int(np.count_nonzero(np.diff(np.sort(values)))) + 1 if len(values) else 0
 
 
 def distribution(counts: Counter[Any], total: int, top: int = 12) -> dict[str, float]:

@@ -20,6 +20,7 @@ from curate.cli.output import (
     print_json,
 )
 from curate.errors import CurateError
+from curate.export.targets import container_help
 
 if TYPE_CHECKING:
     from curate.export import ExportPlan, ExportResult
@@ -67,7 +68,7 @@ def export_command(
         str | None,
         typer.Option(
             "--container",
-            help="File type: jsonl or parquet (trl), json or jsonl (alpaca, sharegpt, llama-factory).",
+            help=container_help(),
         ),
     ] = None,
     kind: Annotated[
@@ -123,9 +124,14 @@ def export_command(
     if not json_out:
         show_plan(plan)
     if plan.refusal is not None:
+        refusal = plan.refusal
         if json_out:
-            print_json(summary(plan, None) | {"written": False, "refused": str(plan.refusal)})
-        fail(plan.refusal)
+            from curate.export import NothingToExport
+
+            if isinstance(refusal, NothingToExport):
+                refusal = refusal.for_json()  # nothing was printed above the JSON
+            print_json(summary(plan, None) | {"written": False, "refused": str(refusal)})
+        fail(refusal)
     with cli_errors(), working("Writing and re-reading the export"):
         result = write_export(plan, out, name)
     if json_out:

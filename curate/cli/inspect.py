@@ -28,8 +28,8 @@ Examples:
   curate inspect dump.json --from sharegpt --to alpaca
   curate inspect train.parquet --tokenizer tokenizer.json --json
 
-Exit codes: 0 every row is readable; 1 some rows would be rejected; 2 usage error or \\
-unreadable input."""
+Exit codes: 0 every row is readable and convertible; 1 some rows would be rejected;
+2 usage error or unreadable input."""
 
 
 def inspect_command(
@@ -74,7 +74,7 @@ def inspect_command(
         print_json(report.to_dict())
     else:
         show_report(report)
-    exit_with(EXIT_FINDINGS if report.rejected else EXIT_OK)
+    exit_with(EXIT_FINDINGS if report.rejected or report.target_rejected else EXIT_OK)
 
 
 def _stats_row(name: str, stats: dict[str, Any] | None) -> list[str]:
@@ -92,6 +92,20 @@ def _pairs(title: str, items: dict[str, Any], key: str = "", value: str = "count
     return table
 
 
+def conversion_line(report: InspectReport) -> str:
+    """What a conversion to the target would do: read = would convert + would be rejected."""
+    line = (
+        f"to {report.target}: {report.would_convert} would convert, "
+        f"{report.would_reject} would be rejected"
+    )
+    if report.rejected and report.target_rejected:
+        line += (
+            f" ({report.rejected} rejected when read, {report.target_rejected} that "
+            f"{report.target} cannot hold)"
+        )
+    return line
+
+
 def show_report(report: InspectReport) -> None:
     """The human view of an inspection."""
     det = report.detection
@@ -106,10 +120,11 @@ def show_report(report: InspectReport) -> None:
         soft_wrap=True,
     )
     console.print(
-        f"rows read {report.read}: records {report.records}, rejected {report.rejected}"
-        + (f" (including rows {report.target} cannot hold)" if report.target else ""),
+        f"rows read {report.read}: records {report.records}, rejected {report.rejected}",
         soft_wrap=True,
     )
+    if report.target:
+        console.print(conversion_line(report), soft_wrap=True)
     if report.kinds:
         kinds = dict(report.kinds)
         if report.text_records:

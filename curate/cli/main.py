@@ -9,12 +9,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
 import curate.cli
-from curate.cli.output import cli_errors
+from curate.cli.output import cli_errors, literal_help, version_callback
 
 _NOT_COMMANDS = {"main", "output"}
 
@@ -25,15 +24,6 @@ HELP = (
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        try:
-            typer.echo(f"curate {version('curate-ft')}")
-        except PackageNotFoundError:
-            typer.echo("curate (not installed)")
-        raise typer.Exit()
-
-
 def command_modules() -> list[str]:
     """Names of the modules in curate/cli/ that may define commands, in a stable order."""
     names = [info.name for info in pkgutil.iter_modules(curate.cli.__path__)]
@@ -41,7 +31,7 @@ def command_modules() -> list[str]:
 
 
 def build_app() -> typer.Typer:
-    """The typer app with every discovered command registered."""
+    """The typer app with every discovered command registered (help shown as written)."""
     app = typer.Typer(
         name="curate",
         help=HELP,
@@ -54,7 +44,11 @@ def build_app() -> typer.Typer:
     @app.callback()
     def main(
         show_version: bool = typer.Option(
-            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            False,
+            "--version",
+            callback=version_callback("curate"),
+            is_eager=True,
+            help="Show the version and exit.",
         ),
     ) -> None:
         """Build, check and convert fine-tuning datasets."""
@@ -64,7 +58,7 @@ def build_app() -> typer.Typer:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
-    return app
+    return literal_help(app)
 
 
 app = build_app()

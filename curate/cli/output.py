@@ -1,4 +1,5 @@
-"""What every command shares: consoles, --json printing, exit codes, errors, progress bars.
+"""What every command shares: consoles, --json printing, exit codes, errors, progress bars,
+literal help text and the --version option.
 
 Exit codes: 0 ok, 1 findings (rows rejected, checks failed), 2 usage error or unreadable
 input. A ``CurateError`` becomes one red sentence with its fix on stderr and exit 2, never a
@@ -8,7 +9,10 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import re
 from collections.abc import Callable, Iterator
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
 import orjson
@@ -28,6 +32,9 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # Show a progress bar only for inputs at least this big (smaller ones finish in under a second).
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+
+# An opening bracket that rich would read as the start of a markup tag, not already escaped.
+_MARKUP_OPEN = re.compile(r"(?<!\\)\[(?=[a-z#/@][^\[]*?\])")
 
 
 def print_json(data: Any) -> None:
@@ -112,3 +119,55 @@ def byte_progress(label: str, total_bytes: int) -> Iterator[Callable[[int, int],
 def is_terminal() -> bool:
     """stdout is a terminal (rich tables) rather than a pipe or file (plain lines)."""
     return console.is_terminal
+
+
+def literal(text: str) -> str:
+    """Help text with every ``[name]`` shown as written rather than read as rich markup.
+
+    Idempotent: an already escaped ``\\[name]`` stays as it is.
+
+    >>> literal("Defaults come from [split] in curate.toml.")
+    'Defaults come from \\\\[split] in curate.toml.'
+    >>> literal(literal("[review.keys]")) == literal("[review.keys]")
+    True
+    """
+    return _MARKUP_OPEN.sub(r"\\[", text)
+
+
+def literal_help(app: typer.Typer) -> typer.Typer:
+    """Make the help, docstring and epilog of every command of ``app`` literal text.
+
+    Typer renders help in rich markup mode, where a settings section such as ``[split]``
+    would vanish as an unknown tag. Call this once every command is registered.
+    """
+    if isinstance(app.info.help, str):
+        app.info.help = literal(app.info.help)
+    for info in app.registered_commands:
+        text = info.help if info.help is not None else inspect.getdoc(info.callback)
+        if text is not None:
+            info.help = literal(text)
+        if info.epilog is not None:
+            info.epilog = literal(info.epilog)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            literal_help(group.typer_instance)
+    return app
+
+
+def package_version() -> str:
+    """The installed curate-ft version, or ``(not installed)``."""
+    try:
+        return version("curate-ft")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def version_callback(prog: str) -> Callable[[bool], None]:
+    """The callback of an eager ``--version`` option: print ``PROG VERSION`` and exit."""
+
+    def show(value: bool) -> None:
+        if value:
+            typer.echo(f"{prog} {package_version()}")
+            raise typer.Exit()
+
+    return show

@@ -23,7 +23,7 @@ def status_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Records by kind, origin and review state, the synthetic share against its limit,
-    tags, check results, duplicates and rejects."""
+    tags, check results, duplicates, contamination and rejects."""
     with cli_errors(), find_workspace() as ws:
         data = ws.status()
     if json_out:
@@ -82,6 +82,13 @@ def show_status(s: dict[str, Any]) -> None:
         console.print(
             f"duplicates: {dup['duplicate_records']} records in {dup['clusters']} clusters"
         )
+    if s.get("contamination_run") is None:
+        console.print("contamination: not checked yet (curate dedupe --against BENCHMARK)")
+    else:
+        console.print(
+            f"contaminated: {s['contaminated']} records also appear in a reference dataset "
+            "(export leaves them out)"
+        )
     if s["splits"]:
         console.print("splits: " + ", ".join(f"{k} {v}" for k, v in s["splits"].items()))
     rejects = s["rejects"]
@@ -102,7 +109,7 @@ def register(app: typer.Typer) -> None:
         "status",
         help=(
             "Show the workspace at a glance: records by kind, origin (synthetic share against "
-            "the limit), tags, review state, check results, duplicates and rejects."
+            "the limit), tags, review state, check results, duplicates, contamination and rejects."
         ),
         epilog=EXAMPLES,
     )(status_command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -240,8 +240,24 @@ def show_dry_run(result: SynthResult, full: int = 3) -> None:
         f"answered in the ledger; about {d.get('estimated_input_tokens', 0):,} input tokens and "
         f"at most {d.get('max_output_tokens', 0):,} output tokens; cost {cost_text}."
     )
+    line = budget_line(d)
+    if line:
+        console.print(line)
     console.print(escape(d.get("note", "")))
     _ratio_line(result)
+
+
+def budget_line(d: dict[str, Any]) -> str | None:
+    """When the estimate exceeds --max-cost: how many requests the budget covers."""
+    budget, cost, fits = d.get("max_cost"), d.get("estimated_max_cost"), d.get("within_budget")
+    if budget is None or cost is None or fits is None or cost <= budget:
+        return None
+    return (
+        f"[yellow]Over budget:[/yellow] the estimate exceeds --max-cost ${budget:g}, which "
+        f"covers at least {fits} of the {d.get('to_send', 0)} requests at their worst-case "
+        "cost; the run may stop early (re-run with a higher --max-cost to continue; answers "
+        "already bought are kept)."
+    )
 
 
 def show_result(result: SynthResult) -> None:

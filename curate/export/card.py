@@ -121,8 +121,17 @@ def contents(plan: ExportPlan, files: dict[str, str], stats: dict[str, Any]) -> 
     if gens:
         lines += _table(
             ["provider", "model", "records"],
-            [[g["provider"], g["model"], g["records"]] for g in gens],
+            [
+                [g["provider"] or "not recorded", g["model"] or "not recorded", g["records"]]
+                for g in gens
+            ],
         )
+        if any(g.get("note") for g in gens):
+            lines += [
+                "",
+                "*not recorded*: records imported as synthetic (`curate import --origin "
+                "synthetic`) without the provider and model that generated them.",
+            ]
     else:
         lines.append("No synthetic records.")
     return lines + [""]

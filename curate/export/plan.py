@@ -29,9 +29,34 @@ from curate.split.ratios import SPLITS
 
 
 class NothingToExport(CurateError):
-    """No record passes the policy for the train split (a finding: exit 1)."""
+    """No record passes the policy for the train split (a finding: exit 1).
+
+    ``left_out`` counts the records left out by reason; the fix points at where they are
+    shown: the printed policy, or (``for_json``) the JSON object's ``left_out``.
+    """
 
     exit_code = 1
+    STATUS_HINT = "`curate status` shows reviews, checks and splits."
+
+    def __init__(self, kind: str, left_out: dict[str, int] | None = None) -> None:
+        self.kind = kind
+        self.left_out = dict(left_out or {})
+        super().__init__(
+            f"No {kind} record passes the export policy for the train split, so nothing "
+            "was written.",
+            f"See the records left out above; {self.STATUS_HINT}",
+        )
+
+    def for_json(self) -> NothingToExport:
+        """The same refusal, worded for ``--json`` output (nothing is printed above it)."""
+        error = NothingToExport(self.kind, self.left_out)
+        counts = ", ".join(f"{k} {n}" for k, n in self.left_out.items())
+        error.fix = (
+            "The JSON object counts the records left out by reason under left_out"
+            + (f" ({counts})" if counts else " (none)")
+            + f"; {self.STATUS_HINT}"
+        )
+        return error
 
 
 @dataclass
@@ -154,10 +179,7 @@ def plan_export(
     render_rows(plan)
     guard(plan)
     if plan.refusal is None and not plan.rows["train"]:
-        plan.refusal = NothingToExport(
-            f"No {kind} record passes the export policy for the train split, so nothing was written.",
-            "See the records left out above; `curate status` shows reviews, checks and splits.",
-        )
+        plan.refusal = NothingToExport(kind, plan.selection.left_out_dict())
     return plan
 
 

@@ -31,17 +31,29 @@ def length_summary(values: list[int]) -> dict[str, float | int]:
     }
 
 
+NOT_RECORDED = "imported as synthetic; generator not recorded"
+
+
 def generators(records: list[Record]) -> list[dict[str, Any]]:
-    """Provider and model of the synthetic records, most records first."""
-    counts: Counter[tuple[str, str]] = Counter()
+    """Provider and model of the synthetic records, most records first.
+
+    What provenance does not record stays null: records imported with ``--origin synthetic``
+    and no generator are listed as one entry with a note, never as a made-up name.
+    """
+    counts: Counter[tuple[str | None, str | None]] = Counter()
     for r in records:
         if r.provenance.origin == "synthetic":
             p = r.provenance
-            counts[(p.generator_provider or "unknown", p.generator_model or "unknown")] += 1
-    return [
-        {"provider": provider, "model": model, "records": n}
-        for (provider, model), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
+            counts[(p.generator_provider or None, p.generator_model or None)] += 1
+    out = []
+    for (provider, model), n in sorted(
+        counts.items(), key=lambda kv: (-kv[1], kv[0][0] or "", kv[0][1] or "")
+    ):
+        entry: dict[str, Any] = {"provider": provider, "model": model, "records": n}
+        if provider is None and model is None:
+            entry["note"] = NOT_RECORDED
+        out.append(entry)
+    return out
 
 
 def split_stats(records: list[Record]) -> dict[str, Any]:

@@ -46,3 +46,18 @@ def get_target(name: str) -> Target:
     if key in targets:
         return targets[key]
     raise UsageError(f"Unknown export format '{name}'.", f"Use one of: {', '.join(targets)}.")
+
+
+def container_help() -> str:
+    """The ``--container`` help: which file types each target writes, its default first.
+
+    Generated from the targets themselves, so it cannot drift from what they accept.
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, target in all_targets().items():
+        groups.setdefault(target.containers, []).append(name)
+    parts = [
+        f"{' or '.join(containers)} ({', '.join(names)})"
+        for containers, names in sorted(groups.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    ]
+    return f"File type: {'; '.join(parts)}. The first one listed is the default."

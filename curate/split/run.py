@@ -51,6 +51,7 @@ class SplitResult:
             "strata": self.strata,
             "assigned": self.new,
             "kept": self.kept,
+            "kept_existing": self.kept,
             "moved": self.moved,
             "clusters": self.clusters,
             "skipped": self.skipped,
@@ -99,6 +100,21 @@ def build_units(
     return units, existing
 
 
+def settings_changed(before: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
+    """Which of ratios, seed and stratification differ from the previous split's settings.
+
+    >>> settings_changed({"ratios": {"train": 0.8}, "seed": 1, "stratify_by": None},
+    ...                  {"ratios": {"train": 0.6}, "seed": 1, "stratify_by": "category"})
+    ['ratios', 'stratification']
+    >>> settings_changed(None, {"seed": 2})
+    []
+    """
+    if not before:
+        return []
+    names = {"ratios": "ratios", "seed": "seed", "stratify_by": "stratification"}
+    return [name for key, name in names.items() if key in before and before[key] != now.get(key)]
+
+
 def split_workspace(
     ws: Any,
     ratios: Ratios | None = None,
@@ -117,6 +133,7 @@ def split_workspace(
     if tag is not None and tag.strip().lower() in ("", "none"):
         tag = None
     store = ws.store
+    previous = store.latest_run("split")
     facts = load_facts(store, tag)
     _, clusters = load_clusters(store)
     units, existing = build_units(facts, clusters, tag is not None)
@@ -161,6 +178,13 @@ def split_workspace(
                 f"The test split holds {share:.0%} of the records (the frozen test set keeps "
                 "what it had), outside the guide's 10-20%."
             )
+    changed_settings = settings_changed(previous.meta if previous else None, meta)
+    if plan.kept and changed_settings:
+        warnings.append(
+            f"{plan.kept} records keep the split they already had (the test split is frozen), "
+            f"so the new {' and '.join(changed_settings)} apply only to records not assigned "
+            f"before ({plan.new} this time)."
+        )
     return SplitResult(
         ratios=ratios,
         seed=seed,

@@ -209,7 +209,7 @@ def _synthesize(
             generation,
             base,
             ratio,
-            dry_run=_dry_run(plan, ledger, prices, base, options.n),
+            dry_run=_dry_run(plan, ledger, prices, base, options.n, options.max_cost),
         )
     if options.max_cost is not None and prices.price_for(plan.model) is None:
         in_settings = "prices" in type(workspace.settings).model_fields
@@ -280,13 +280,26 @@ async def _run(runner: Runner, provider: Any) -> RunStats:
         await provider.aclose()
 
 
-def _dry_run(plan: Plan, ledger: Ledger, prices: PriceTable, base: int, n: int) -> dict[str, Any]:
-    """The first ``n`` requests of the plan, which are already answered, and the cost."""
+def _dry_run(
+    plan: Plan,
+    ledger: Ledger,
+    prices: PriceTable,
+    base: int,
+    n: int,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """The first ``n`` requests of the plan, which are already answered, and the cost.
+
+    With a ``budget`` (``--max-cost``), ``within_budget`` counts the requests to send whose
+    worst-case costs fit in it, reserved in order as a real run reserves them.
+    """
     price = prices.price_for(plan.model)
     requests = []
     to_send = 0
     max_cost = 0.0
     input_tokens = 0
+    reserve = Budget(budget)
+    fits = 0
     for idx in range(base, base + n):
         item = plan.item(idx)
         entry = ledger.get(item.key)
@@ -296,7 +309,10 @@ def _dry_run(plan: Plan, ledger: Ledger, prices: PriceTable, base: int, n: int) 
         if not reuse:
             to_send += 1
             input_tokens += estimate_tokens(chars)
-            max_cost += prices.max_cost(plan.model, chars, item.request.max_tokens) or 0.0
+            worst = prices.max_cost(plan.model, chars, item.request.max_tokens) or 0.0
+            max_cost += worst
+            if fits == to_send - 1 and reserve.reserve(worst):  # a run stops at the first misfit
+                fits += 1
         requests.append(
             {"index": idx, "key": item.key, "answered": reuse, **item.meta, "prompt": prompt}
         )
@@ -309,6 +325,8 @@ def _dry_run(plan: Plan, ledger: Ledger, prices: PriceTable, base: int, n: int) 
         "max_output_tokens": to_send * plan.tokens,
         "estimated_max_cost": None if price is None else round(max_cost, 4),
         "price": None if price is None else {"input": price.input, "output": price.output},
+        "max_cost": budget,
+        "within_budget": None if budget is None or price is None else fits,
         "note": "Requests that fail or repeat existing records are replaced by more requests.",
     }
 

@@ -105,6 +105,21 @@ def test_against_marks_contamination_with_exit_1(ws: Path) -> None:
     assert data["against"]["contaminated"] == 4 and data["against"]["files"][0]["format"] == "completion"
 
 
+def test_status_counts_the_contaminated_records(ws: Path) -> None:
+    before = json.loads(run("status", "--json")[1])
+    assert before["contaminated"] == 0 and before["contamination_run"] is None
+    assert "contamination: not checked yet" in run("status")[1]
+    bench = ws / "eval.jsonl"
+    bench.write_bytes(orjson.dumps({"prompt": "What is Kafka?", "completion": "A distributed log."}) + b"\n")
+    data = json.loads(run("dedupe", "--against", "eval.jsonl", "--json")[1])
+    marked = data["against"]["contaminated"]
+    assert marked >= 2  # the question and its normalised twin
+    status = json.loads(run("status", "--json")[1])
+    assert status["contaminated"] == marked and status["contamination_run"] is not None
+    code, out, _ = run("status")
+    assert code == 0 and f"contaminated: {marked} records also appear in a reference dataset" in out
+
+
 def test_usage_errors_are_one_sentence_with_exit_2(ws: Path, tmp_path: Path) -> None:
     for args, words in (
         (["--threshold", "2"], "threshold"),

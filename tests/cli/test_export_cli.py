@@ -81,6 +81,24 @@ def test_export_refuses_over_the_synthetic_limit_and_caps_on_request(ws: tuple[P
     )
 
 
+def test_a_refusal_in_json_mode_carries_the_left_out_counts(ws: tuple[Path, dict]) -> None:
+    root, _ = ws
+    code, _, err = run("reject", "--all")
+    assert code == 0, err
+    code, out, err = run("export", "--format", "openai-jsonl", "--out", "oa", "--json")
+    assert code == 1 and not (root / "oa").exists()
+    data = json.loads(out)
+    assert data["written"] is False and data["exported"] == 0
+    left = data["left_out"]
+    assert left["rejected_by_review"] >= 1 and sum(left.values()) == 31
+    assert "No sft record passes the export policy" in data["refused"]
+    for text in (data["refused"], err):
+        assert "above" not in text and "under left_out (" in text
+        assert f"rejected_by_review {left['rejected_by_review']}" in text
+    code, out, err = run("export", "--format", "openai-jsonl", "--out", "oa")
+    assert code == 1 and "See the records left out above" in err and "Left out: " in out
+
+
 def test_export_usage_errors(
     ws: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

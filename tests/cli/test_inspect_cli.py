@@ -64,6 +64,18 @@ def test_inspect_with_from_and_to(tmp_path: Path) -> None:
     assert data["rejects"] == {"unsupported_in_target": 1}
 
 
+def test_inspect_to_a_target_keeps_read_and_conversion_counts_apart() -> None:
+    sample = Path(__file__).resolve().parents[2] / "samples" / "openai_chat.jsonl"
+    result = runner.invoke(app, ["inspect", str(sample), "--to", "alpaca"])
+    assert result.exit_code == 1  # rows alpaca cannot hold are findings
+    out = result.stdout
+    assert "rows read 14: records 14, rejected 0" in out
+    assert "to alpaca: 8 would convert, 6 would be rejected" in out
+    data = json.loads(runner.invoke(app, ["inspect", str(sample), "--to", "alpaca", "--json"]).stdout)
+    assert (data["read"], data["records"], data["rejected"]) == (14, 14, 0)
+    assert (data["would_convert"], data["would_reject"], data["target_rejected"]) == (8, 6, 6)
+
+
 def test_inspect_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["inspect", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "does not exist" in missing.stderr

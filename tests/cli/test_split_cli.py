@@ -56,8 +56,15 @@ def test_split_json_counts_per_split_and_stratum(ws: Path) -> None:
 
 def test_split_again_keeps_assignments_and_seed_decides(ws: Path) -> None:
     first = json.loads(run("split", "--seed", "4", "--json")[1])
-    again = json.loads(run("split", "--seed", "11", "--ratios", "0.6,0.2,0.2", "--json")[1])
+    assert first["kept_existing"] == 0 and first["warnings"] == []
+    code, out, err = run("split", "--seed", "11", "--ratios", "0.6,0.2,0.2", "--json")
+    again = json.loads(out)
     assert again["counts"] == first["counts"] and again["kept"] == 40 and again["assigned"] == 0
+    assert again["kept_existing"] == 40
+    assert "Warning: 40 records keep the split they already had" in err
+    assert "new ratios and seed apply only to records not assigned before" in err
+    code, out, err = run("split", "--seed", "11", "--ratios", "0.6,0.2,0.2")
+    assert code == 0 and "Warning" not in err  # the same settings again: nothing to say
     code, out, _ = run("status", "--json")
     assert json.loads(out)["splits"] == first["counts"]
 

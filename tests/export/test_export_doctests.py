@@ -12,6 +12,7 @@ import pytest
 MODULES = [
     "curate.split",
     "curate.split.ratios",
+    "curate.split.run",
     "curate.export.guard",
     "curate.export.stats",
     "curate.export.verify",

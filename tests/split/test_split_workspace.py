@@ -53,6 +53,25 @@ def test_resplit_after_adding_data_moves_nothing_and_places_cluster_joiners(tmp_
     ws.close()
 
 
+def test_new_settings_on_a_split_workspace_warn_that_assignments_are_kept(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    add(ws, [record(i, CATS[i % 3]) for i in range(30)])
+    first = split_workspace(ws, seed=3)
+    assert first.warnings == [] and first.to_json()["kept_existing"] == 0
+    same = split_workspace(ws, seed=3)
+    assert same.warnings == [] and same.to_json()["kept_existing"] == 30
+    add(ws, [record(100 + i, CATS[i % 3]) for i in range(5)])
+    changed = split_workspace(ws, Ratios(0.6, 0.2, 0.2), seed=9, stratify_by="none")
+    data = changed.to_json()
+    assert data["kept_existing"] == 30 and data["assigned"] == 5
+    assert data["warnings"] == [
+        "30 records keep the split they already had (the test split is frozen), so the new "
+        "ratios and seed and stratification apply only to records not assigned before "
+        "(5 this time)."
+    ]
+    ws.close()
+
+
 def test_rejected_and_replaced_records_are_not_assigned_and_edits_inherit(tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     ids = add(ws, [record(i) for i in range(30)])
@@ -94,6 +113,8 @@ def test_test_share_outside_the_guide_is_warned(tmp_path: Path) -> None:
     add(ws, [record(i) for i in range(10)])
     result = split_workspace(ws, Ratios(0.65, 0.05, 0.3), seed=1)
     assert any("30%" in w for w in result.warnings)
+    again = split_workspace(ws, seed=1).warnings  # the ratios changed: only that is said
+    assert len(again) == 1 and "10 records keep the split they already had" in again[0]
     assert split_workspace(ws, seed=1).warnings == []
     missing = split_workspace(ws, seed=1, stratify_by="difficulty")
     assert any("No record has a 'difficulty' tag" in w for w in missing.warnings)

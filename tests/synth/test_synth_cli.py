@@ -49,6 +49,21 @@ def test_dry_run_shows_prompts_count_and_cost(cli, server: FakeServer) -> None:
     assert "4 requests to send" in out and "cost at most $" in out
 
 
+def test_dry_run_over_budget_says_how_many_requests_fit(cli, server: FakeServer) -> None:
+    base = ("--topic", "Kafka ops", "-n", "8", "--dry-run", "--allow-over-ratio")
+    code, out, _ = cli(*base, "--json")
+    budget = f"{json.loads(out)['dry_run']['estimated_max_cost'] / 2:.6f}"
+    code, out, _ = cli(*base, "--max-cost", budget, "--json")
+    fits = json.loads(out)["dry_run"]["within_budget"]
+    assert 0 < fits < 8
+    code, out, _ = cli(*base, "--max-cost", budget)
+    assert code == 0 and server.total == 0
+    assert f"Over budget: the estimate exceeds --max-cost ${float(budget):g}" in out
+    assert f"covers at least {fits} of the 8 requests" in out and "may stop early" in out
+    code, out, _ = cli(*base, "--max-cost", "100")
+    assert code == 0 and "Over budget" not in out
+
+
 def test_missing_key_is_one_sentence(cli, server: FakeServer, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     code, out, err = cli("--topic", "Kafka ops", "-n", "2", "--allow-over-ratio")

@@ -266,6 +266,23 @@ def test_dry_run_sends_nothing(workspace: Workspace, server: FakeServer) -> None
     assert again is not None and again["already_answered"] == 5 and again["to_send"] == 0
 
 
+def test_dry_run_says_how_many_requests_the_budget_covers(
+    workspace: Workspace, server: FakeServer
+) -> None:
+    free = synthesize(workspace, options(server, n=8, dry_run=True)).dry_run
+    assert free is not None and free["max_cost"] is None and free["within_budget"] is None
+    per_request = free["estimated_max_cost"] / 8
+    budget = round(per_request * 3.5, 6)
+    d = synthesize(workspace, options(server, n=8, dry_run=True, max_cost=budget)).dry_run
+    assert d is not None and d["max_cost"] == budget and d["within_budget"] == 3
+    assert server.total == 0
+    roomy = synthesize(workspace, options(server, n=8, dry_run=True, max_cost=100.0)).dry_run
+    assert roomy is not None and roomy["within_budget"] == 8
+    # the count is a floor: a real run settles each reservation to what the answer cost
+    result = synthesize(workspace, options(server, n=8, max_cost=budget, concurrency=1))
+    assert result.stats is not None and result.stats.sent >= 3
+
+
 def test_anthropic_end_to_end(workspace: Workspace, server: FakeServer) -> None:
     result = synthesize(
         workspace,

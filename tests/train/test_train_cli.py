@@ -49,6 +49,17 @@ def test_help_lists_the_commands() -> None:
         assert flag in run_help, flag
 
 
+def test_short_help_and_version_like_curate() -> None:
+    from importlib.metadata import version
+
+    short = _train("-h")
+    assert short.returncode == 0 and "accelerate-config" in short.stdout
+    assert "-h" in short.stdout and "--version" in short.stdout
+    assert _train("run", "-h").stdout == _train("run", "--help").stdout
+    shown = _train("--version")
+    assert shown.returncode == 0 and shown.stdout.strip() == f"train {version('curate-ft')}"
+
+
 def test_usage_errors_exit_2_with_one_sentence(tmp_path: Path) -> None:
     bad_value = _train(
         "run", "--data", str(tmp_path), "--model", "tiny-random", "--set", "lora_r=-1"

@@ -49,6 +49,27 @@ def test_generator_families_group_models() -> None:
     }
 
 
+def test_generators_without_a_recorded_model_belong_to_no_family() -> None:
+    import doctest
+
+    import train.family
+    from train.family import unrecorded_generator_records
+
+    assert doctest.testmod(train.family).failed == 0
+
+    note = "imported as synthetic; generator not recorded"
+    manifest = {
+        "generators": [
+            {"provider": None, "model": None, "records": 5, "note": note},
+            {"provider": "openai", "model": "gpt-4o", "records": 2},
+            {"provider": "anthropic", "model": None, "records": 1},
+        ]
+    }
+    assert generator_families(manifest) == {"gpt": ["gpt-4o"]}
+    assert unrecorded_generator_records(manifest) == 6
+    assert unrecorded_generator_records({"generators": []}) == 0
+
+
 def test_local_model_family_from_its_config(tmp_path: Path) -> None:
     model = tmp_path / "checkpoint-final"
     model.mkdir()

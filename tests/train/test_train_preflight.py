@@ -76,6 +76,32 @@ def test_refuses_a_base_model_of_the_generator_family(tmp_path: Path) -> None:
     assert allowed.report.ok and any("allowed by setting" in n for n in allowed.report.notes)
 
 
+def test_same_family_check_ignores_generators_without_a_model(tmp_path: Path) -> None:
+    from train.data import check_files, open_export
+    from train.preflight import PreflightReport, check_export
+
+    unrecorded = {
+        "provider": None,
+        "model": None,
+        "records": 6,
+        "note": "imported as synthetic; generator not recorded",
+    }
+    llama = {"provider": "openai-compatible", "model": "llama-3.3-70b-instruct", "records": 3}
+    cfg = build_config(tiny_settings(tmp_path / "e", tmp_path / "run"))
+
+    def checked(generators: list[dict]) -> PreflightReport:
+        export = open_export(write_export(tmp_path / "e", generators=generators))
+        report = PreflightReport()
+        check_export(report, export, check_files(export), cfg, "llama")
+        return report
+
+    alone = checked([unrecorded])
+    assert alone.ok and alone.export["generator_families"] == {}
+    assert any("6 synthetic records have no recorded generator model" in n for n in alone.notes)
+    mixed = checked([unrecorded, llama])
+    assert mixed.codes() == ["same_family"] and "llama-3.3-70b-instruct" in mixed.refusals[0]["message"]
+
+
 def test_refuses_samples_without_loss_tokens(tmp_path: Path) -> None:
     export = write_export(tmp_path / "e")
     rows = [

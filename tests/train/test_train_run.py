@@ -141,6 +141,53 @@ def test_merge_writes_a_standalone_model(sft_run: RunResult, tmp_path: Path) -> 
         assert torch.allclose(merged(input_ids=ids).logits, tuned(input_ids=ids).logits, atol=1e-4)
 
 
+def test_resume_of_a_finished_run_shows_its_metrics_and_trains_nothing(
+    sft_run: RunResult,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from curate.errors import UsageError
+    from train.runner import preflight, resolve_config
+
+    run = sft_run.run_dir
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    train = str(Path(sys.executable).parent / "train")
+    env = {**os.environ, "COLUMNS": "400", "HF_HUB_OFFLINE": "1"}
+
+    def resume(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [train, "run", "--output-dir", str(run), "--resume", *extra]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    final = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["final"]
+    shown = resume()
+    assert shown.returncode == 0, shown.stderr
+    assert "already complete" in shown.stdout and "nothing to resume" in shown.stdout
+    assert f"after 6 steps, epoch {final['epoch']:.2f}" in shown.stdout
+    assert f"train loss {final['train_loss']:.4f};" in shown.stdout
+    assert f"best validation loss {final['best_eval_loss']:.4f} at step" in shown.stdout
+    as_json = resume("--json")
+    assert as_json.returncode == 0, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert data["already_complete"] is True and data["metrics"] == final  # full precision
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    with pytest.raises(UsageError, match="already complete"):
+        preflight(resolve_config(None, {"output_dir": str(run), "resume": True}))
+
+
+def test_losses_are_printed_with_four_decimals() -> None:
+    import doctest
+
+    import train.show
+    from train.show import loss_text
+
+    assert doctest.testmod(train.show).failed == 0
+
+    assert loss_text(1.234567891) == "1.2346" and loss_text(0.0) == "0.0000"
+    assert loss_text(None) == "n/a" and loss_text(3.2e-06) == "3.2e-06"
+
+
 def test_dpo_run(tmp_path: Path) -> None:
     export = write_export(tmp_path / "export", kind="preference")
     cfg = build_config(
