@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from curate.errors import RowError, UsageError
 from curate.formats import all_formats, get_format
 from curate.formats.base import Format
 from curate.formats.detect import DEFAULT_SAMPLE, Detection, detect_stream
-from curate.io.read import RowReader
+from curate.io.read import LineRow, RowReader
 from curate.io.rows import Row
 from curate.records import Provenance, Record, Reject
 
@@ -48,7 +48,16 @@ class RecordSource:
         fmt = self.format
         name = self.name
         fmt_name = self.format_name
+        fast = _fast_path(fmt)
         for row in self._rows:
+            if fast is not None and type(row) is LineRow:
+                # straight from the line's bytes when the format is sure; else the normal path
+                record = fast(row.line)
+                if record is not None:
+                    if provenance:
+                        set_file_provenance(record, name, row.number, fmt_name)
+                    yield row, record
+                    continue
             value = row.value
             if fmt is None:  # only possible when no row parsed: nothing to do
                 if type(value) is not RowError:
@@ -81,6 +90,13 @@ class RecordSource:
 _PROVENANCE_SET = ("origin", "source_file", "source_line", "source_format")
 
 
+def _fast_path(fmt: Format | None) -> Callable[[bytes], Record | None] | None:
+    """The format's ``parse_json_bytes`` when it has one of its own, else None."""
+    if fmt is None or type(fmt).parse_json_bytes is Format.parse_json_bytes:
+        return None
+    return fmt.parse_json_bytes
+
+
 def _parse(fmt: Format, number: int, value: object) -> Record | RowError:
     """One row through a format: its record, or the error that says why not."""
     try:
@@ -100,17 +116,19 @@ def set_file_provenance(record: Record, source_file: str, line: int, fmt: str | 
     data, and this runs once per row on the hot path of every read); any other is replaced.
     """
     prov = record.provenance
-    if type(prov) is not Provenance or prov.__pydantic_fields_set__:  # not a fresh default
-        record.provenance = Provenance(
-            origin="real", source_file=source_file, source_line=line, source_format=fmt
-        )
-        return
-    values = prov.__dict__
-    values["origin"] = "real"
-    values["source_file"] = source_file
-    values["source_line"] = line
-    values["source_format"] = fmt
-    prov.__pydantic_fields_set__.update(_PROVENANCE_SET)
+    if type(prov) is Provenance:
+        fields_set = prov.__pydantic_fields_set__
+        if not fields_set:  # a fresh default
+            values = prov.__dict__
+            values["origin"] = "real"
+            values["source_file"] = source_file
+            values["source_line"] = line
+            values["source_format"] = fmt
+            fields_set.update(_PROVENANCE_SET)
+            return
+    record.provenance = Provenance(
+        origin="real", source_file=source_file, source_line=line, source_format=fmt
+    )
 
 
 def make_reject(source: str, row: Row, error: RowError) -> Reject:

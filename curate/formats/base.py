@@ -35,6 +35,16 @@ class Format(ABC):
         the caller.
         """
 
+    def parse_json_bytes(self, line: bytes) -> Record | None:
+        """Optionally, a fast path: one JSON line's bytes straight to the Record that
+        ``parse(orjson.loads(line))`` would return, or None to take the normal path.
+
+        It must return a record only when that record equals the normal path's (same id,
+        same fields); on any doubt it returns None, so reason codes never change. It never
+        raises. Provenance is filled in by the caller. The default has no fast path.
+        """
+        return None
+
     @abstractmethod
     def render(self, record: Record) -> dict[str, Any]:
         """Map a Record to one row of this format, or raise ``RowError``

@@ -175,13 +175,51 @@ def _single_or_lines(data: bytes, max_row_bytes: int) -> Iterator[Row]:
     yield Row(1, value, text.strip(), len(text))
 
 
+class LineRow(Row):
+    """A JSON Lines row whose ``value`` is parsed from ``line`` on first use.
+
+    A reader that can build its record straight from the line's bytes (see
+    ``Format.parse_json_bytes``) never pays for the parse; everything else reads ``value``,
+    ``ok`` or ``raw`` as on any Row and gets exactly what an eager parse would have given.
+    ``line`` is the line as read: bytes, a leading byte order mark removed, the newline kept.
+    """
+
+    __slots__ = ("line",)
+    alt = None  # a JSON line has one reading
+
+    def __init__(self, number: int, line: bytes) -> None:  # the fewest stores: once per line
+        self.number = number
+        self.line = self._raw = line
+
+    @property  # type: ignore[override]
+    def size(self) -> int:
+        return len(self.line)
+
+    def __getattr__(self, name: str) -> Any:
+        # reached only while the ``value`` slot is still empty: parse now, keep the result
+        if name != "value":
+            raise AttributeError(name)
+        value = parse_line(self.number, self.line)
+        self.value = value
+        return value
+
+
+def parse_line(number: int, line: bytes) -> Any:
+    """One non-blank JSON line's value, or the RowError that says why it is not JSON."""
+    try:
+        return _loads(line)
+    except _DecodeError as exc:
+        return _line_error(number, line, exc)
+
+
 def jsonl_rows(stream: IO[bytes], max_row_bytes: int = MAX_ROW_BYTES) -> Iterator[Row]:
-    """Rows of a JSON Lines byte stream; never holds more than ``max_row_bytes`` of one line."""
+    """Rows of a JSON Lines byte stream; never holds more than ``max_row_bytes`` of one line.
+
+    Rows are ``LineRow``s: each line is parsed when its value is first asked for.
+    """
     readline = stream.readline
     limit = max_row_bytes + 1
     number = 0
-    loads = _loads
-    decode_error = _DecodeError
     while True:
         line = readline(limit)
         if not line:
@@ -192,13 +230,9 @@ def jsonl_rows(stream: IO[bytes], max_row_bytes: int = MAX_ROW_BYTES) -> Iterato
         if len(line) >= limit and line[-1:] != b"\n":
             yield _too_large(number, line, readline, max_row_bytes)
             continue
-        try:
-            value = loads(line)
-        except decode_error as exc:
-            if line.isspace() or not line:
-                continue
-            value = _line_error(number, line, exc)
-        yield Row(number, value, line, len(line))
+        if line.isspace() or not line:
+            continue
+        yield LineRow(number, line)
 
 
 def _line_error(number: int, line: bytes, exc: orjson.JSONDecodeError) -> RowError:
