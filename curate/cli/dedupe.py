@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +14,9 @@ from curate.cli.output import (
     EXIT_OK,
     cli_errors,
     console,
-    err_console,
     exit_with,
     print_json,
+    record_progress,
 )
 
 EXAMPLES = """\b
@@ -38,30 +36,7 @@ replaces the previous results.
 Exit codes: 0 done; 1 --against found contaminated records;
 2 usage error or unreadable input."""
 
-PROGRESS_MIN_RECORDS = 20_000
 PREVIEW = 160
-
-
-@contextlib.contextmanager
-def record_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar over records on stderr for big workspaces on a terminal."""
-    if total < PROGRESS_MIN_RECORDS or not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]Hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, transient=True,
-    ) as bar:
-        task = bar.add_task("dedupe", total=total)
-        yield lambda done, n: bar.update(task, completed=done, total=n)
 
 
 def dedupe_command(
@@ -84,7 +59,7 @@ def dedupe_command(
     with cli_errors(), find_workspace() as ws:
         if against_from and not against:
             raise UsageError("--from names the format of the --against files; give --against FILE.")
-        with record_progress(ws.store.count()) as progress:
+        with record_progress("Hashing", ws.store.count()) as progress:
             outcome = dedupe_workspace(
                 ws,
                 exact_only=exact_only,

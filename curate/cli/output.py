@@ -116,6 +116,29 @@ def byte_progress(label: str, total_bytes: int) -> Iterator[Callable[[int, int],
         yield update
 
 
+PROGRESS_MIN_RECORDS = 20_000
+
+
+@contextlib.contextmanager
+def record_progress(label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar over records on stderr for big inputs on a terminal, else None."""
+    if total < PROGRESS_MIN_RECORDS or not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, n: bar.update(task, completed=done, total=n)
+
+
 def is_terminal() -> bool:
     """stdout is a terminal (rich tables) rather than a pipe or file (plain lines)."""
     return console.is_terminal

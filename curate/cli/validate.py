@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +17,9 @@ from curate.cli.output import (
     EXIT_OK,
     cli_errors,
     console,
-    err_console,
     exit_with,
     print_json,
+    record_progress,
 )
 from curate.errors import UsageError
 
@@ -38,31 +36,6 @@ RUBRIC_EXAMPLES = """\b
 Examples:
   curate rubric show
   curate rubric copy my-rubric.yaml     (edit it, then: curate validate --rubric my-rubric.yaml)"""
-
-PROGRESS_MIN_RECORDS = 20_000
-
-
-@contextlib.contextmanager
-def record_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar over records on stderr for big inputs on a terminal."""
-    if total < PROGRESS_MIN_RECORDS or not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]Checking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, transient=True,
-    ) as bar:
-        task = bar.add_task("check", total=total)
-        yield lambda done, n: bar.update(task, completed=done, total=n)
-
 
 def validate_command(
     input: Annotated[
@@ -130,7 +103,7 @@ def _run(
         rubric = load_rubric(rubric_path or "default")
         rubric.target(target)  # an unknown target fails before the file is read
         data = read_all(input, fmt)
-        with record_progress(len(data.records)) as progress:
+        with record_progress("Checking", len(data.records)) as progress:
             return validate_records(data.records, rubric, target=target, rejects=data.rejects, judge=judge, progress=progress)
     if fmt:
         raise UsageError("--from needs a FILE to read.")
@@ -140,7 +113,7 @@ def _run(
     with find_workspace() as ws:
         rubric = workspace_rubric(ws, rubric_path)
         rubric.target(target)
-        with record_progress(ws.store.count()) as progress:
+        with record_progress("Checking", ws.store.count()) as progress:
             return validate_workspace(ws, rubric, target=target, where=where, judge=judge, progress=progress)
 
 
