@@ -168,6 +168,13 @@ print(f"  left out: {left}")
 PY
 done
 
+header "train run --model tiny-random: a CPU smoke run of SFT and DPO on the exports"
+echo "(a random 2-layer model and a tokenizer trained on the data: it tests the path, not a model)"
+train run --data "$OUT/export-trl" --model tiny-random --method sft --max-steps 3 \
+    --output-dir "$OUT/run-sft"
+train run --data "$OUT/export-trl-dpo" --model tiny-random --method dpo --max-steps 2 \
+    --output-dir "$OUT/run-dpo"
+
 printf '\n== done: outputs in %s/\n' "$OUT"
 ls -1 "$OUT"
 if [ "$unexpected" -gt 0 ]; then
