@@ -56,6 +56,7 @@ def common_args(
         "report_to": "none",
         "disable_tqdm": True,
         "dataloader_num_workers": 0,
+        "ddp_find_unused_parameters": False,  # every trainable (LoRA) weight is used each step
         "restore_callback_states_from_checkpoint": True,  # early-stopping patience survives a resume
     }
     if cfg.checkpoint_every:

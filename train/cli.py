@@ -153,9 +153,13 @@ def run_cmd(
         quiet_libraries()
         from train import show
         from train.fit import fit
-        from train.runner import preflight
+        from train.runner import is_main_process, preflight
 
-        view = err if as_json else out
+        # under `accelerate launch` every rank runs this; only rank 0 speaks
+        main_rank = is_main_process()
+        silent = Console(quiet=True)
+        view = (err if as_json else out) if main_rank else silent
+        progress = err if main_rank else silent
         try:
             prep = preflight(cfg, record=not preflight_only)
         except CurateError as exc:
@@ -165,10 +169,12 @@ def run_cmd(
             raise
         show.preflight(view, prep.report)
         if preflight_only:
-            if as_json:
+            if as_json and main_rank:
                 print(json.dumps(prep.report.to_dict(), indent=2, default=str))
             return
-        result = fit(cfg, prep, err)
+        result = fit(cfg, prep, progress)
+        if not main_rank:
+            return
         if as_json:
             print(
                 json.dumps(

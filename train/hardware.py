@@ -47,7 +47,8 @@ class Hardware:
             return (
                 f"{len(self.gpus)} x {g.name} ({g.total_gib:.0f} GiB), world size {self.world_size}"
             )
-        return f"CPU ({self.cpu_count} cores), no CUDA GPU"
+        ranks = f", {self.world_size} processes" if self.world_size > 1 else ""
+        return f"CPU ({self.cpu_count} cores{ranks}), no CUDA GPU"
 
 
 @dataclass(frozen=True)

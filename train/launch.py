@@ -6,9 +6,10 @@ accelerate launch --config_file zero3.yaml "$(which train)" run --config train.t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from train.errors import ConfigError
 from train.files import write_bytes_atomic
@@ -69,29 +70,6 @@ def accelerate_config(kind: str, num_processes: int) -> dict[str, Any]:
     return dict(sorted(cfg.items()))
 
 
-def to_yaml(data: dict[str, Any], indent: int = 0) -> str:
-    """Block YAML for nested dicts of scalars (and empty lists), the shape accelerate reads."""
-    lines = []
-    pad = "  " * indent
-    for key, value in data.items():
-        if isinstance(value, dict):
-            lines.append(f"{pad}{key}:")
-            lines.append(to_yaml(value, indent + 1).rstrip("\n"))
-        else:
-            lines.append(f"{pad}{key}: {_scalar(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return json.dumps(value)
-    return json.dumps(str(value))  # a JSON string is a valid double-quoted YAML scalar
-
-
 def write_accelerate_config(kind: str, path: str | Path, num_processes: int | None = None) -> Path:
     """Write the config to ``path``; the process count defaults to the visible CUDA GPUs (at least 1)."""
     if num_processes is None:
@@ -101,6 +79,9 @@ def write_accelerate_config(kind: str, path: str | Path, num_processes: int | No
     path = Path(path)
     header = f"# accelerate config ({kind}); launch: accelerate launch --config_file {path.name} $(which train) run ...\n"
     write_bytes_atomic(
-        path, (header + to_yaml(accelerate_config(kind, num_processes))).encode("utf-8")
+        path,
+        (header + yaml.safe_dump(accelerate_config(kind, num_processes), sort_keys=True)).encode(
+            "utf-8"
+        ),
     )
     return path

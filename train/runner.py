@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,24 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0") or 0) == 0
 
 
+@contextmanager
+def main_process_first() -> Iterator[None]:
+    """Run the block in rank 0 first, then in the other ranks (a plain block in one process).
+
+    Ranks start together under `accelerate launch`; what rank 0 writes (the tiny base, the
+    run's settings) must exist before the others read it.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1:
+        yield
+        return
+    import torch
+    from accelerate import PartialState
+
+    # the same state the Trainer builds later: gloo across CPU processes, NCCL across GPUs
+    with PartialState(cpu=not torch.cuda.is_available()).main_process_first():
+        yield
+
+
 def finished_run(cfg: TrainConfig) -> Path | None:
     """With --resume, the run directory when the run there already finished, else None.
 
@@ -210,10 +230,11 @@ def preflight(cfg: TrainConfig, record: bool = True) -> Prepared:
     if not report.ok:  # the manifest alone says no: nothing else is worth loading
         refuse(report, run_dir)
     splits = load_splits(export)
-    if smoke and is_main_process():
-        prepare_tiny_base(
-            cfg, run_dir, [row for s in ("train", "validation") if s in splits for row in splits[s]]
-        )
+    if smoke:
+        with main_process_first():
+            if is_main_process():
+                rows = [row for s in ("train", "validation") if s in splits for row in splits[s]]
+                prepare_tiny_base(cfg, run_dir, rows)
     source = base_path(cfg, run_dir)
     tokenizer = load_tokenizer(source, cfg)
     hardware = detect()
