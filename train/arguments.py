@@ -20,6 +20,24 @@ def estimate_total_steps(
     return max(1, math.ceil(epochs * math.ceil(sequences / per_step)))
 
 
+def checkpointing_key() -> str:
+    """The trainer argument that turns activation recomputation on.
+
+    transformers 5.2x renamed `gradient_checkpointing` to `activation_checkpointing` (the old
+    name warns); earlier 5.x releases know only the old one.
+    """
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in fields(TrainingArguments)}
+    return (
+        "activation_checkpointing"
+        if "activation_checkpointing" in names
+        else "gradient_checkpointing"
+    )
+
+
 def common_args(
     cfg: Any, plan: Any, run_dir: Path, epochs: float, total_steps: int, has_eval: bool, lr: float
 ) -> dict[str, Any]:
@@ -37,7 +55,7 @@ def common_args(
         "max_grad_norm": cfg.max_grad_norm,
         "weight_decay": cfg.weight_decay,
         "optim": plan.optim,
-        "gradient_checkpointing": plan.gradient_checkpointing,
+        checkpointing_key(): plan.gradient_checkpointing,
         "bf16": plan.bf16,
         "fp16": False,
         "use_cpu": plan.device == "cpu",
