@@ -20,11 +20,14 @@ Examples:
   curate split
   curate split --ratios 0.8,0.1,0.1 --seed 7 --stratify difficulty
   curate split --stratify none --json
+  curate split --ratios 0.85,0.05,0.1 --seed 3 --reshuffle
 
 Members of a duplicate cluster (from the latest `curate dedupe`) always share a split, and
 the ratios count a cluster once. The test split is frozen: splitting again after adding
 records keeps every assignment and only places the new records (a new record whose cluster
-already has a test member goes to test). Defaults come from [split] in curate.toml.
+already has a test member goes to test); --reshuffle deals train and validation again under
+new ratios, seed or stratification, leaving test as it is.
+Defaults come from [split] in curate.toml.
 Exit codes: 0 split; 2 usage error (bad ratios, not in a workspace)."""
 
 
@@ -55,6 +58,13 @@ def split_command(
             help="Tag to keep balanced across splits: category, difficulty (any tag key) or none.",
         ),
     ] = None,
+    reshuffle: Annotated[
+        bool,
+        typer.Option(
+            "--reshuffle",
+            help="Deal train and validation again with these settings (test stays frozen).",
+        ),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Assign records to train, validation and test."""
@@ -64,7 +74,9 @@ def split_command(
     with cli_errors():
         parsed = Ratios.parse(ratios) if ratios is not None else None
         with find_workspace() as ws, working("Splitting"):
-            result = split_workspace(ws, parsed, seed, "" if stratify is None else stratify)
+            result = split_workspace(
+                ws, parsed, seed, "" if stratify is None else stratify, reshuffle
+            )
     for message in result.warnings:
         warn(message)
     if json_out:

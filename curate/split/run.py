@@ -61,9 +61,13 @@ class SplitResult:
 
 
 def build_units(
-    facts: list[Fact], clusters: dict[str, Any], stratify: bool
+    facts: list[Fact], clusters: dict[str, Any], stratify: bool, reshuffle: bool = False
 ) -> tuple[list[Unit], dict[str, str]]:
-    """Units over the usable records (clusters as wholes) and each record's current split."""
+    """Units over the usable records (clusters as wholes) and each record's current split.
+
+    With ``reshuffle`` only test assignments bind (the test split is frozen); train and
+    validation records are dealt again.
+    """
     by_id = {f.id: f for f in facts}
     existing = {f.id: f.split for f in facts if f.split}
     usable = {f.id for f in facts if f.state in USABLE_STATES}
@@ -73,7 +77,7 @@ def build_units(
         f = by_id.get(record_id)
         while f is not None and f.id not in seen:
             if f.split:
-                return f.split
+                return f.split if f.split == "test" or not reshuffle else None
             seen.add(f.id)
             f = by_id.get(f.parent_id) if f.parent_id else None
         return None
@@ -120,11 +124,13 @@ def split_workspace(
     ratios: Ratios | None = None,
     seed: int | None = None,
     stratify_by: str | None = "",
+    reshuffle: bool = False,
 ) -> SplitResult:
     """Split the workspace's usable records; existing assignments stay (test is frozen).
 
     Defaults come from ``curate.toml`` (``[split]``); ``stratify_by=None`` or ``"none"``
-    turns stratification off, ``""`` means the setting.
+    turns stratification off, ``""`` means the setting. ``reshuffle`` deals train and
+    validation again under the given settings; test keeps every record it has.
     """
     cfg = ws.settings.split
     ratios = ratios or Ratios(cfg.train, cfg.validation, cfg.test)
@@ -136,7 +142,7 @@ def split_workspace(
     previous = store.latest_run("split")
     facts = load_facts(store, tag)
     _, clusters = load_clusters(store)
-    units, existing = build_units(facts, clusters, tag is not None)
+    units, existing = build_units(facts, clusters, tag is not None, reshuffle)
     plan = plan_split(units, ratios, seed, existing)
 
     changed = {rid: s for rid, s in plan.assignments.items() if existing.get(rid) != s}
@@ -179,11 +185,17 @@ def split_workspace(
                 "what it had), outside the guide's 10-20%."
             )
     changed_settings = settings_changed(previous.meta if previous else None, meta)
-    if plan.kept and changed_settings:
+    into_test = sum(1 for rid, s in changed.items() if s == "test" and rid in existing)
+    if into_test:
+        warnings.append(
+            f"{into_test} records moved from train or validation into the frozen test split; "
+            "adapters trained on earlier exports have seen them, so compare only new runs on it."
+        )
+    if plan.kept and changed_settings and not reshuffle:
         warnings.append(
             f"{plan.kept} records keep the split they already had (the test split is frozen), "
             f"so the new {' and '.join(changed_settings)} apply only to records not assigned "
-            f"before ({plan.new} this time)."
+            f"before ({plan.new} this time); --reshuffle deals train and validation again."
         )
     return SplitResult(
         ratios=ratios,

@@ -84,3 +84,12 @@ def test_split_usage_errors_are_one_sentence(
     monkeypatch.chdir(tmp_path / "..")
     code, _, err = run("split")
     assert code == 2 and "curate init" in err
+
+
+def test_split_reshuffle_applies_new_ratios_to_train_and_validation(ws: Path) -> None:
+    assert run("split", "--json")[0] == 0
+    code, out, err = run("split", "--ratios", "0.7,0.2,0.1", "--reshuffle", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["counts"] == {"train": 28, "validation": 8, "test": 4}
+    assert data["assigned"] == 0 and data["moved"] >= 4 and data["warnings"] == []

@@ -67,7 +67,7 @@ def test_new_settings_on_a_split_workspace_warn_that_assignments_are_kept(tmp_pa
     assert data["warnings"] == [
         "30 records keep the split they already had (the test split is frozen), so the new "
         "ratios and seed and stratification apply only to records not assigned before "
-        "(5 this time)."
+        "(5 this time); --reshuffle deals train and validation again."
     ]
     ws.close()
 
@@ -154,3 +154,39 @@ def test_store_split_invariants(
         for g in groups:
             assert len({after[i] for i in g}) == 1  # no cluster crosses splits
         ws.close()
+
+
+def test_reshuffle_deals_train_and_validation_again_and_leaves_test(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    ids = add(ws, [record(i, CATS[i % 3]) for i in range(100)])
+    clusters = [ids[0:4], ids[50:53]]
+    dedupe_run(ws, clusters)
+    split_workspace(ws, Ratios(0.8, 0.1, 0.1), seed=1)
+    before = ws.store.splits()
+    test_before = {i for i, s in before.items() if s == "test"}
+    result = split_workspace(ws, Ratios(0.6, 0.3, 0.1), seed=2, reshuffle=True)
+    after = ws.store.splits()
+    assert {i for i, s in after.items() if s == "test"} == test_before  # test frozen, and no more
+    validation = sum(1 for s in after.values() if s == "validation")
+    assert validation > 2 * sum(1 for s in before.values() if s == "validation")
+    assert result.moved > 0 and result.new == 0 and result.kept + result.moved == 100
+    assert result.warnings == []  # no "settings apply only to new records" once reshuffled
+    for c in clusters:
+        assert len({after[i] for i in c}) == 1
+    ws.close()
+
+
+def test_reshuffle_into_a_larger_test_share_says_what_moved_in(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    add(ws, [record(i, CATS[i % 3]) for i in range(60)])
+    split_workspace(ws, Ratios(0.8, 0.1, 0.1), seed=1)
+    before = ws.store.splits()
+    result = split_workspace(ws, Ratios(0.7, 0.1, 0.2), seed=1, reshuffle=True)
+    after = ws.store.splits()
+    moved_in = [i for i, s in after.items() if s == "test" and before[i] != "test"]
+    assert moved_in and all(after[i] == "test" for i, s in before.items() if s == "test")
+    assert any(
+        w.startswith(f"{len(moved_in)} records moved from train or validation into the frozen test")
+        for w in result.warnings
+    )
+    ws.close()
