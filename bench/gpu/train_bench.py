@@ -10,6 +10,10 @@ then runs, each in its own process so peak memory is measured per arm:
   qlora  `train run --adapter qlora` (packing with bfd, the trainer's defaults)
   auto   `train run --adapter auto` (the trainer picks adapter, batch and checkpointing)
 
+`--variant NAME:key=value,...` adds an arm that runs `train run` with those settings (any
+TrainConfig field, for example `--variant q-b8:adapter=qlora,per_device_batch_size=8`), so one
+GPU session can compare several settings.
+
 It prints real (non-padding) tokens per second over the timed micro-batches and the peak GPU
 memory of each arm, and writes the figures as JSON. `--tiny` runs the same path on a CPU
 with a tiny shape (4-bit and paged optimizers are swapped for CPU ones): a dry run that keeps
@@ -326,7 +330,26 @@ def run_seed(a: argparse.Namespace, model_dir: Path, export: Path) -> dict[str, 
     }
 
 
-def run_train(a: argparse.Namespace, model_dir: Path, export: Path, adapter: str) -> dict[str, Any]:
+def parse_variant(spec: str) -> tuple[str, dict[str, Any]]:
+    """``NAME:key=value,key=value`` -> (NAME, settings); the settings are TrainConfig fields.
+
+    >>> parse_variant("q-b8:adapter=qlora,per_device_batch_size=8")
+    ('q-b8', {'adapter': 'qlora', 'per_device_batch_size': 8})
+    """
+    from train.config import parse_overrides
+
+    name, _, rest = spec.partition(":")
+    name = name.strip()
+    if not name or name in ARMS or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"variant name '{name}' must be a new word (letters, digits, - and _)")
+    settings = parse_overrides([item for item in rest.split(",") if item.strip()])
+    settings.setdefault("adapter", "qlora")
+    return name, settings
+
+
+def run_train(
+    a: argparse.Namespace, model_dir: Path, export: Path, name: str, extra: dict[str, Any]
+) -> dict[str, Any]:
     """`train run` through its library entry points (the CLI's own path, without the typer layer)."""
     from train.config import build_config
     from train.fit import fit, quiet_libraries
@@ -336,8 +359,7 @@ def run_train(a: argparse.Namespace, model_dir: Path, export: Path, adapter: str
     settings: dict[str, Any] = {
         "data": str(export),
         "model": str(model_dir),
-        "adapter": adapter,
-        "output_dir": str(a.work / f"run-{adapter}-{int(time.time())}"),
+        "output_dir": str(a.work / f"run-{name}-{int(time.time())}"),
         "max_length": a.max_length,
         "logging_steps": 1,
         "preview_samples": 0,
@@ -345,6 +367,7 @@ def run_train(a: argparse.Namespace, model_dir: Path, export: Path, adapter: str
     }
     if a.attn:
         settings["attn_implementation"] = a.attn
+    settings.update(extra)
     cfg = build_config(settings)
     prep = preflight(cfg)
     plan = prep.plan
@@ -356,7 +379,7 @@ def run_train(a: argparse.Namespace, model_dir: Path, export: Path, adapter: str
     fit(cfg, prep, callbacks=[timer])
     stats = prep.report.splits["train"]
     return {
-        "recipe": f"train run --adapter {adapter}: {plan.adapter}, batch {plan.per_device_batch_size} x "
+        "recipe": f"train run {_describe(extra)}: {plan.adapter}, batch {plan.per_device_batch_size} x "
         f"{plan.gradient_accumulation_steps}, checkpointing {'on' if plan.gradient_checkpointing else 'off'}, "
         f"{plan.optim}, packing {cfg.packing_strategy if cfg.packing else 'off'}",
         "plan": plan.to_dict(),
@@ -365,6 +388,12 @@ def run_train(a: argparse.Namespace, model_dir: Path, export: Path, adapter: str
         **timer.result(),
         **_memory(),
     }
+
+
+def _describe(settings: dict[str, Any]) -> str:
+    return " ".join(
+        f"--adapter {v}" if k == "adapter" else f"--set {k}={v}" for k, v in settings.items()
+    )
 
 
 def run_arm(a: argparse.Namespace) -> None:
@@ -380,15 +409,19 @@ def run_arm(a: argparse.Namespace) -> None:
     export = a.work / f"export-{a.samples}"
     if a.arm == "seed":
         out = run_seed(a, a.model_dir, export)
+    elif a.arm in ARMS:
+        out = run_train(a, a.model_dir, export, a.arm, {"adapter": a.arm})
     else:
-        out = run_train(a, a.model_dir, export, a.arm)
+        out = run_train(a, a.model_dir, export, a.arm, dict(a.variants)[a.arm])
     a.result.write_text(json.dumps(out, indent=2, default=str), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- orchestration
 
 
-def _child(a: argparse.Namespace, step: str, extra: list[str]) -> tuple[int, str]:
+def _child(
+    a: argparse.Namespace, step: str, extra: list[str], timeout: int | None = None
+) -> tuple[int, str]:
     cmd = [
         sys.executable,
         __file__,
@@ -408,13 +441,21 @@ def _child(a: argparse.Namespace, step: str, extra: list[str]) -> tuple[int, str
     ]
     if a.attn:
         cmd += ["--attn", a.attn]
+    for spec in a.variant:
+        cmd += ["--variant", spec]
     if a.tiny:
         cmd.append("--tiny")
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=timeout or a.arm_timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        tail = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        return 124, f"{tail[-2500:]}\nstopped after {exc.timeout:.0f} s (--arm-timeout)"
     return proc.returncode, (proc.stderr or proc.stdout)[-3000:]
 
 
@@ -437,17 +478,17 @@ def _environment() -> dict[str, Any]:
 def report_lines(results: dict[str, Any], tiny: bool) -> list[str]:
     """The side-by-side table and the goals, as text lines."""
     lines = [
-        f"{'arm':<6} {'real tokens/s':>14} {'peak alloc GiB':>15} {'peak resv GiB':>14}  recipe"
+        f"{'arm':<10} {'real tokens/s':>14} {'peak alloc GiB':>15} {'peak resv GiB':>14}  recipe"
     ]
     for arm, r in results["arms"].items():
         if "error" in r:
             lines.append(
-                f"{arm:<6} {'failed':>14}  {r['error'].splitlines()[-1] if r['error'] else ''}"
+                f"{arm:<10} {'failed':>14}  {r['error'].splitlines()[-1] if r['error'] else ''}"
             )
             continue
         tps = r.get("real_tokens_per_s")
         lines.append(
-            f"{arm:<6} {tps if tps is not None else 'n/a':>14} {_gib(r['peak_allocated_gib']):>15} "
+            f"{arm:<10} {tps if tps is not None else 'n/a':>14} {_gib(r['peak_allocated_gib']):>15} "
             f"{_gib(r['peak_reserved_gib']):>14}  {r['recipe']}"
         )
     if tiny:
@@ -502,6 +543,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="attention implementation for every arm (default: transformers')",
     )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="NAME:key=value,... an extra `train run` arm with these settings (repeatable)",
+    )
+    p.add_argument(
+        "--arm-timeout",
+        type=int,
+        default=None,
+        help="seconds one arm may run on a GPU before it is stopped (default 240)",
+    )
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     p.add_argument("--model-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
@@ -510,19 +563,24 @@ def main(argv: list[str] | None = None) -> int:
     a.max_length = a.max_length or (256 if a.tiny else 2048)
     a.warmup_micro = a.warmup_micro if a.warmup_micro is not None else (2 if a.tiny else 4)
     a.timed_micro = a.timed_micro or (4 if a.tiny else 12)
+    a.arm_timeout = a.arm_timeout or 240
+    try:
+        a.variants = [parse_variant(spec) for spec in a.variant]
+    except ValueError as exc:
+        p.error(str(exc))
     shape = "tiny" if a.tiny else "llama3-8b"
     a.work.mkdir(parents=True, exist_ok=True)
 
     if a.step == "prepare":
         prepare(a.work, shape, a.samples, vocab=512 if a.tiny else 8000)
         return 0
-    if a.step in ARMS:
+    if a.step in ARMS or a.step in dict(a.variants):
         a.arm = a.step
         run_arm(a)
         return 0
 
-    arms = [x for x in a.arms.split(",") if x]
-    unknown = set(arms) - set(ARMS)
+    arms = [x for x in a.arms.split(",") if x] + [name for name, _ in a.variants]
+    unknown = set(arms) - set(ARMS) - {name for name, _ in a.variants}
     if unknown:
         p.error(f"unknown arm(s): {', '.join(sorted(unknown))}")
     results: dict[str, Any] = {"shape": shape, "dry_run": a.tiny, "arms": {}}
@@ -531,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.tiny:
         prepare(a.work, shape, a.samples, vocab=512)
     else:
-        code, tail = _child(a, "prepare", [])
+        code, tail = _child(a, "prepare", [], timeout=2 * a.arm_timeout)
         if code != 0:
             print(f"preparing the model and data failed:\n{tail}", file=sys.stderr)
             return 1

@@ -39,6 +39,8 @@ def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
             "1",
             "--timed-micro",
             "2",
+            "--variant",
+            "q-b8:per_device_batch_size=8,gradient_checkpointing=false",
         ],
         env=env,
         capture_output=True,
@@ -47,11 +49,13 @@ def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["dry_run"] is True and set(data["arms"]) == {"seed", "qlora", "auto"}
+    assert data["dry_run"] is True and set(data["arms"]) == {"seed", "qlora", "auto", "q-b8"}
     for arm, figures in data["arms"].items():
         assert "error" not in figures, (arm, figures)
         assert figures["real_tokens"] > 0 and figures["real_tokens_per_s"] > 0
     assert data["arms"]["qlora"]["plan"]["adapter"] == "lora"  # no CUDA: QLoRA falls back
+    variant = data["arms"]["q-b8"]["plan"]
+    assert variant["per_device_batch_size"] == 8 and variant["gradient_checkpointing"] is False
     assert "DRY RUN" in result.stdout
     assert (tmp_path / "work" / "model-tiny" / "model.safetensors").is_file()
 
@@ -86,3 +90,18 @@ def test_report_states_the_goals() -> None:
     lines = _module().report_lines(results, tiny=False)
     text = "\n".join(lines)
     assert "8,100 at 9.0 GiB" in text and "10.1x" in text and "failed" in text
+
+
+def test_variant_specs_are_checked() -> None:
+    parse = _module().parse_variant
+    assert parse("lora-nock:adapter=lora,gradient_checkpointing=false") == (
+        "lora-nock",
+        {"adapter": "lora", "gradient_checkpointing": False},
+    )
+    assert parse("q")[1] == {"adapter": "qlora"}
+    for bad in ("qlora:per_device_batch_size=2", ":lora_r=8", "a b:lora_r=8"):
+        try:
+            parse(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
