@@ -227,6 +227,10 @@ def eval_cmd(
     max_new_tokens: Annotated[
         int, typer.Option("--max-new-tokens", min=1, help="Tokens per answer.")
     ] = 128,
+    rubric: Annotated[
+        str | None,
+        typer.Option("--rubric", help="Rubric YAML whose answer checks judge the answers."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Compare base and tuned model: perplexity, format compliance, side-by-side answers."""
@@ -240,7 +244,7 @@ def eval_cmd(
         from train import show
         from train.evaluate import evaluate_run
 
-        report = evaluate_run(run_dir, data, split, max_samples, max_new_tokens)
+        report = evaluate_run(run_dir, data, split, max_samples, max_new_tokens, rubric=rubric)
         if as_json:
             print(json.dumps(report, indent=2, default=str))
         else:

@@ -13,6 +13,7 @@ from train.errors import ConfigError, PreflightRefused
 from train.files import write_bytes_atomic, write_json_atomic
 from train.formatcheck import Answer, compliance, run_checks
 from train.model import load_for_inference
+from train.rubriccheck import load_checker, summarise
 from train.rundir import load_run_tokenizer, load_tuned, open_run
 
 
@@ -96,8 +97,13 @@ def evaluate_run(
     max_new_tokens: int = 128,
     max_ppl_samples: int = 500,
     device: str | None = None,
+    rubric: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Compare base and tuned model on ``split``; writes eval_report.json and eval_report.md."""
+    """Compare base and tuned model on ``split``; writes eval_report.json and eval_report.md.
+
+    Answers are checked twice: by the format checks of :mod:`train.formatcheck`, and by the
+    answer checks of the curate rubric (``rubric``: a YAML path, default the default rubric).
+    """
     import torch
 
     from train.preflight import training_template
@@ -112,6 +118,7 @@ def evaluate_run(
     if bad:
         raise PreflightRefused(f"{bad[0].path} does not match its manifest hash; export again.")
     rows = read_rows(export.path_of(split))
+    checker = load_checker(rubric)  # a bad rubric fails before any model loads
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = load_run_tokenizer(run)
     cfg = run.config
@@ -136,6 +143,8 @@ def evaluate_run(
         base_nll = mean_nll(base_model, encoded, device)
     tuned_nll = mean_nll(tuned, encoded, device)
     side, base_results, tuned_results = [], [], []
+    base_rubric: list[list[str]] = []
+    tuned_rubric: list[list[str]] = []
     for index, row in enumerate(rows[:max_samples]):
         prompt, reference = prompt_and_reference(row)
         prompt_text = (
@@ -150,6 +159,9 @@ def evaluate_run(
         tuned_checks = run_checks(prompt_text, reference, tuned_answer)
         base_results.append(base_checks)
         tuned_results.append(tuned_checks)
+        tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
+        base_rubric.append(checker.findings(prompt, base_answer.text, tags))
+        tuned_rubric.append(checker.findings(prompt, tuned_answer.text, tags))
         side.append(
             {
                 "id": row.get("id") or f"row {index + 1}",
@@ -159,6 +171,8 @@ def evaluate_run(
                 "tuned": tuned_answer.text,
                 "base_checks": base_checks,
                 "tuned_checks": tuned_checks,
+                "base_rubric": base_rubric[-1],
+                "tuned_rubric": tuned_rubric[-1],
             }
         )
     report = {
@@ -170,6 +184,11 @@ def evaluate_run(
         "generated_samples": len(side),
         "perplexity": {"base": _ppl(base_nll), "tuned": _ppl(tuned_nll)},
         "format": {"base": compliance(base_results), "tuned": compliance(tuned_results)},
+        "rubric": {
+            "name": checker.name,
+            "base": summarise(base_rubric),
+            "tuned": summarise(tuned_rubric),
+        },
         "samples": side,
     }
     write_json_atomic(run.path / "eval_report.json", report)
@@ -202,6 +221,14 @@ def markdown(report: dict[str, Any]) -> str:
         b = fmt_b["checks"].get(name, {}).get("rate")
         t = fmt_t["checks"].get(name, {}).get("rate")
         lines.append(f"| {name} | {_fmt(b)} | {_fmt(t)} |")
+    rub = report["rubric"]
+    lines.append(
+        f"| answers with no finding of the '{rub['name']}' rubric | {_fmt(rub['base']['rate'])} "
+        f"| {_fmt(rub['tuned']['rate'])} |"
+    )
+    for code in sorted(set(rub["base"]["codes"]) | set(rub["tuned"]["codes"])):
+        b, t = rub["base"]["codes"].get(code, 0), rub["tuned"]["codes"].get(code, 0)
+        lines.append(f"| rubric: {code} (answers) | {b} | {t} |")
     lines.append("")
     for sample in report["samples"]:
         lines += [
@@ -214,9 +241,14 @@ def markdown(report: dict[str, Any]) -> str:
             "| base | tuned |",
             "| --- | --- |",
             f"| {_cell(sample['base'])} | {_cell(sample['tuned'])} |",
+            f"| {_codes(sample['base_rubric'])} | {_codes(sample['tuned_rubric'])} |",
             "",
         ]
     return "\n".join(lines)
+
+
+def _codes(codes: list[str]) -> str:
+    return "rubric: " + (", ".join(f"`{c}`" for c in codes) if codes else "no finding")
 
 
 def _quote(text: str) -> str:

@@ -160,5 +160,17 @@ def evaluation(console: Any, report: dict[str, Any]) -> None:
             fmt(fb["checks"].get(name, {}).get("rate")),
             fmt(ft["checks"].get(name, {}).get("rate")),
         )
+    rub = report["rubric"]
+    table.add_row(
+        f"no finding of the '{rub['name']}' rubric",
+        fmt(rub["base"]["rate"]),
+        fmt(rub["tuned"]["rate"]),
+    )
+    for code in sorted(set(rub["base"]["codes"]) | set(rub["tuned"]["codes"])):
+        table.add_row(
+            f"  {code} (answers)",
+            str(rub["base"]["codes"].get(code, 0)),
+            str(rub["tuned"]["codes"].get(code, 0)),
+        )
     console.print(table)
     console.print(f"side-by-side samples: {report['run_dir']}/eval_report.md")

@@ -111,6 +111,14 @@ def test_eval_compares_base_and_tuned(sft_run: RunResult) -> None:
     assert report["perplexity"]["base"] != report["perplexity"]["tuned"]
     assert report["generated_samples"] == 3 and report["perplexity_samples"] == 8
     assert report["format"]["tuned"]["checks"]["non_empty"]["applicable"] == 3
+    rubric = report["rubric"]
+    assert rubric["name"] == "default" and rubric["tuned"]["answers"] == 3
+    for side in ("base", "tuned"):
+        per_sample = [s[f"{side}_rubric"] for s in report["samples"]]
+        clean = sum(1 for codes in per_sample if not codes)
+        assert rubric[side]["rate"] == clean / 3
+        for code, count in rubric[side]["codes"].items():
+            assert count == sum(1 for codes in per_sample if code in codes)
     assert (
         (sft_run.run_dir / "eval_report.md").read_text(encoding="utf-8").startswith("# Evaluation")
     )
