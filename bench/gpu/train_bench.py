@@ -144,14 +144,24 @@ def write_export(root: Path, rows: list[dict[str, Any]]) -> None:
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
-def prepare(work: Path, shape: str, samples: int, vocab: int) -> dict[str, Any]:
-    """Build (once) the random model and its tokenizer, and the export directory."""
+def model_dir_for(work: Path, shape: str, model_vocab: int | None) -> Path:
+    return work / (f"model-{shape}" if model_vocab is None else f"model-{shape}-v{model_vocab}")
+
+
+def prepare(
+    work: Path, shape: str, samples: int, vocab: int, model_vocab: int | None = None
+) -> dict[str, Any]:
+    """Build (once) the random model and its tokenizer, and the export directory.
+
+    The model's vocabulary is the shape's (128,256 for Llama-3) unless ``model_vocab`` is given
+    (8,000 matches the shared anchor figures on instruction data); never below the tokenizer's.
+    """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     from train.tiny import build_tokenizer, corpus
 
-    model_dir, export = work / f"model-{shape}", work / f"export-{samples}"
+    model_dir, export = model_dir_for(work, shape, model_vocab), work / f"export-{samples}"
     marker = model_dir / "bench_ready.json"
     rows = alpaca_rows(samples)
     if not (export / "manifest.json").is_file():
@@ -161,7 +171,7 @@ def prepare(work: Path, shape: str, samples: int, vocab: int) -> dict[str, Any]:
     started = time.perf_counter()
     tokenizer = build_tokenizer(corpus(rows), vocab_size=vocab)
     dims = dict(SHAPES[shape])
-    dims["vocab_size"] = max(dims["vocab_size"], len(tokenizer))
+    dims["vocab_size"] = max(model_vocab or dims["vocab_size"], len(tokenizer))
     config = LlamaConfig(
         **dims,
         tie_word_embeddings=False,
@@ -443,6 +453,8 @@ def _child(
         cmd += ["--attn", a.attn]
     for spec in a.variant:
         cmd += ["--variant", spec]
+    if a.model_vocab:
+        cmd += ["--model-vocab", str(a.model_vocab)]
     if a.tiny:
         cmd.append("--tiny")
     env = {
@@ -555,6 +567,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="seconds one arm may run on a GPU before it is stopped (default 240)",
     )
+    p.add_argument(
+        "--model-vocab",
+        type=int,
+        default=None,
+        help="model vocabulary (default the shape's 128,256; 8000 matches the shared anchors)",
+    )
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     p.add_argument("--model-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
@@ -572,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     a.work.mkdir(parents=True, exist_ok=True)
 
     if a.step == "prepare":
-        prepare(a.work, shape, a.samples, vocab=512 if a.tiny else 8000)
+        prepare(a.work, shape, a.samples, 512 if a.tiny else 8000, a.model_vocab)
         return 0
     if a.step in ARMS or a.step in dict(a.variants):
         a.arm = a.step
@@ -584,10 +602,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown arm(s): {', '.join(sorted(unknown))}")
     results: dict[str, Any] = {"shape": shape, "dry_run": a.tiny, "arms": {}}
-    model_dir = a.work / f"model-{shape}"
+    model_dir = model_dir_for(a.work, shape, a.model_vocab)
     # on a GPU each step gets its own process (clean peak memory); the dry run stays in this one
     if a.tiny:
-        prepare(a.work, shape, a.samples, vocab=512)
+        prepare(a.work, shape, a.samples, 512, a.model_vocab)
     else:
         code, tail = _child(a, "prepare", [], timeout=2 * a.arm_timeout)
         if code != 0:
