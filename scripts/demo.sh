@@ -160,7 +160,11 @@ m = json.load(open(sys.argv[1], encoding="utf-8"))
 files = ", ".join(f"{s} {e['rows']} rows (sha256 {e['sha256'][:12]})" for s, e in m["files"].items())
 share = ", ".join(f"{k} {v:.0%}" for k, v in m["synthetic_share"].items())
 left = ", ".join(f"{k} {v}" for k, v in m["policy"]["left_out"].items()) or "none"
-gens = ", ".join(f"{g['provider']}/{g['model']} {g['records']}" for g in m["generators"]) or "none"
+gens = ", ".join(
+    f"{g['provider'] or '?'}/{g['model'] or '?'} {g['records']}" if g["provider"] or g["model"]
+    else f"{g['records']} records without a recorded generator"
+    for g in m["generators"]
+) or "none"
 print(f"  format {m['format']} ({m['kind']}, {m['layout']}), workspace {m['workspace_fingerprint'][:12]}")
 print(f"  files: {files}")
 print(f"  synthetic share: {share} (limit {m['max_synthetic_share']:.0%}); generators: {gens}")
@@ -174,6 +178,9 @@ train run --data "$OUT/export-trl" --model tiny-random --method sft --max-steps 
     --output-dir "$OUT/run-sft"
 train run --data "$OUT/export-trl-dpo" --model tiny-random --method dpo --max-steps 2 \
     --output-dir "$OUT/run-dpo"
+
+header "train eval: base vs tuned on the test split (perplexity, format checks, the rubric)"
+train eval "$OUT/run-sft" --max-samples 3 --max-new-tokens 16
 
 printf '\n== done: outputs in %s/\n' "$OUT"
 ls -1 "$OUT"
