@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `train` and `curate` come from the working tree
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # kernel_profile beside this file
 
 SHAPES: dict[str, dict[str, Any]] = {
     "llama3-8b": {
@@ -203,7 +205,7 @@ def prepare(
 # ---------------------------------------------------------------- timing
 
 
-def _timer(warmup_steps: int) -> Any:
+def _timer(warmup_steps: int, last_step: int | None = None) -> Any:
     import torch
     from transformers import TrainerCallback
 
@@ -226,7 +228,7 @@ def _timer(warmup_steps: int) -> Any:
                 self.tokens[state.global_step] = float(logs["num_tokens"])
 
         def result(self) -> dict[str, Any]:
-            last = max(self.times)
+            last = max(self.times) if last_step is None else min(max(self.times), last_step)
             first = min(warmup_steps, last - 1)
             tokens = self.tokens[last] - self.tokens[first]
             seconds = self.times[last] - self.times[first]
@@ -238,6 +240,23 @@ def _timer(warmup_steps: int) -> Any:
             }
 
     return Timer()
+
+
+def _callbacks(a: argparse.Namespace, warm: int, timed: int) -> tuple[Any, list[Any]]:
+    """The timer over the timed steps and, with --profile, a profiler over the step after."""
+    timer = _timer(warm, warm + timed)
+    if not a.profile:
+        return timer, [timer]
+    from kernel_profile import profile_callback
+
+    return timer, [timer, profile_callback(warm + timed)]
+
+
+def _profiled(callbacks: list[Any]) -> dict[str, Any]:
+    for callback in callbacks:
+        if hasattr(callback, "report"):
+            return callback.report()
+    return {}
 
 
 def _memory() -> dict[str, float | None]:
@@ -310,7 +329,7 @@ def run_seed(a: argparse.Namespace, model_dir: Path, export: Path) -> dict[str, 
         use_cpu=not cuda,
         max_length=a.max_length,
         packing=False,
-        max_steps=warm + timed,
+        max_steps=warm + timed + int(a.profile),
         logging_steps=1,
         save_strategy="no",
         report_to="none",
@@ -320,14 +339,14 @@ def run_seed(a: argparse.Namespace, model_dir: Path, export: Path) -> dict[str, 
     lora = LoraConfig(
         r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM"
     )
-    timer = _timer(warm)
+    timer, callbacks = _callbacks(a, warm, timed)
     trainer = SFTTrainer(
         model=model,
         args=args,
         train_dataset=ds,
         processing_class=tokenizer,
         peft_config=lora,
-        callbacks=[timer],
+        callbacks=callbacks,
     )
     trainer.train()
     return {
@@ -337,6 +356,7 @@ def run_seed(a: argparse.Namespace, model_dir: Path, export: Path) -> dict[str, 
         "load_s": round(load_s, 1),
         **timer.result(),
         **_memory(),
+        **_profiled(callbacks),
     }
 
 
@@ -383,10 +403,10 @@ def run_train(
     plan = prep.plan
     warm = _steps(a.warmup_micro, plan.gradient_accumulation_steps)
     timed = _steps(a.timed_micro, plan.gradient_accumulation_steps)
-    cfg = cfg.model_copy(update={"max_steps": warm + timed})
-    timer = _timer(warm)
+    cfg = cfg.model_copy(update={"max_steps": warm + timed + int(a.profile)})
+    timer, callbacks = _callbacks(a, warm, timed)
     started = time.perf_counter()
-    fit(cfg, prep, callbacks=[timer])
+    fit(cfg, prep, callbacks=callbacks)
     stats = prep.report.splits["train"]
     return {
         "recipe": f"train run {_describe(extra)}: {plan.adapter}, batch {plan.per_device_batch_size} x "
@@ -397,6 +417,7 @@ def run_train(
         "run_s": round(time.perf_counter() - started, 1),
         **timer.result(),
         **_memory(),
+        **_profiled(callbacks),
     }
 
 
@@ -453,6 +474,8 @@ def _child(
         cmd += ["--attn", a.attn]
     for spec in a.variant:
         cmd += ["--variant", spec]
+    if not a.profile:
+        cmd.append("--no-profile")
     if a.model_vocab:
         cmd += ["--model-vocab", str(a.model_vocab)]
     if a.tiny:
@@ -503,6 +526,15 @@ def report_lines(results: dict[str, Any], tiny: bool) -> list[str]:
             f"{arm:<10} {tps if tps is not None else 'n/a':>14} {_gib(r['peak_allocated_gib']):>15} "
             f"{_gib(r['peak_reserved_gib']):>14}  {r['recipe']}"
         )
+    for arm, r in results["arms"].items():
+        profile = r.get("profile")
+        if profile:
+            shares = ", ".join(
+                f"{k} {v:.0%}" for k, v in list(profile["share_by_category"].items())[:5]
+            )
+            lines.append(
+                f"{arm}: one step's {profile['clock']} time ({profile['total_ms']} ms): {shares}"
+            )
     if tiny:
         lines.append(
             "DRY RUN (--tiny): tiny shape on the CPU; the figures say nothing about GPU speed."
@@ -572,6 +604,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="model vocabulary (default the shape's 128,256; 8000 matches the shared anchors)",
+    )
+    p.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the torch.profiler step that follows the timed ones in each arm",
     )
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     p.add_argument("--model-dir", type=Path, default=None, help=argparse.SUPPRESS)

@@ -53,10 +53,14 @@ def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
     for arm, figures in data["arms"].items():
         assert "error" not in figures, (arm, figures)
         assert figures["real_tokens"] > 0 and figures["real_tokens_per_s"] > 0
+        profile = figures["profile"]  # one step after the timed ones, on the CPU clock here
+        assert profile["clock"] == "cpu" and profile["top"]
+        assert abs(sum(profile["share_by_category"].values()) - 1) < 0.01
+        assert "matmul" in profile["share_by_category"]
     assert data["arms"]["qlora"]["plan"]["adapter"] == "lora"  # no CUDA: QLoRA falls back
     variant = data["arms"]["q-b8"]["plan"]
     assert variant["per_device_batch_size"] == 8 and variant["gradient_checkpointing"] is False
-    assert "DRY RUN" in result.stdout
+    assert "DRY RUN" in result.stdout and "qlora: one step's cpu time" in result.stdout
     assert (tmp_path / "work" / "model-tiny" / "model.safetensors").is_file()
 
 
@@ -105,3 +109,17 @@ def test_variant_specs_are_checked() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_kernel_names_fall_into_categories() -> None:
+    import sys
+
+    sys.path.insert(0, str(SCRIPT.parent))
+    from kernel_profile import category
+
+    assert category("sm90_xmma_gemm_bf16bf16_bf16f32") == "matmul"
+    assert category("void kDequantizeBlockwise<__nv_bfloat16, 512, 64, 8, 2>") == "dequantize_4bit"
+    assert category("pytorch_flash::flash_fwd_kernel") == "attention"
+    assert category("aten::bernoulli_") == "dropout"
+    assert category("void cunn_SoftMaxForward<log_softmax>") == "loss"
+    assert category("kOptimizer32bit2State<adam>") == "optimizer"
