@@ -611,6 +611,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="skip the torch.profiler step that follows the timed ones in each arm",
     )
+    p.add_argument(
+        "--isolate",
+        action="store_true",
+        help="with --tiny: run each step in its own process with its timeout, as on a GPU",
+    )
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     p.add_argument("--model-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
@@ -641,8 +646,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown arm(s): {', '.join(sorted(unknown))}")
     results: dict[str, Any] = {"shape": shape, "dry_run": a.tiny, "arms": {}}
     model_dir = model_dir_for(a.work, shape, a.model_vocab)
-    # on a GPU each step gets its own process (clean peak memory); the dry run stays in this one
-    if a.tiny:
+    # on a GPU each step gets its own process (clean peak memory); the dry run stays in this
+    # one unless --isolate asks for the GPU's process layout
+    isolate = a.isolate or not a.tiny
+    if not isolate:
         prepare(a.work, shape, a.samples, 512, a.model_vocab)
     else:
         code, tail = _child(a, "prepare", [], timeout=2 * a.arm_timeout)
@@ -654,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         result = a.work / f"result-{arm}.json"
         result.unlink(missing_ok=True)
         started = time.perf_counter()
-        if a.tiny:
+        if not isolate:
             a.arm, a.model_dir, a.result = arm, model_dir, result
             code, tail = 0, ""
             run_arm(a)

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from statistics import median
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "gpu" / "train_bench.py"
 
 
@@ -21,7 +23,8 @@ def _module():
     return module
 
 
-def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolate", [False, True], ids=["in-process", "one-process-per-arm"])
+def test_dry_run_measures_every_arm(tmp_path: Path, isolate: bool) -> None:
     out = tmp_path / "bench.json"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
@@ -41,6 +44,7 @@ def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
             "2",
             "--variant",
             "q-b8:per_device_batch_size=8,gradient_checkpointing=false",
+            *(["--isolate", "--model-vocab", "600"] if isolate else []),
         ],
         env=env,
         capture_output=True,
@@ -61,7 +65,9 @@ def test_dry_run_measures_every_arm(tmp_path: Path) -> None:
     variant = data["arms"]["q-b8"]["plan"]
     assert variant["per_device_batch_size"] == 8 and variant["gradient_checkpointing"] is False
     assert "DRY RUN" in result.stdout and "qlora: one step's cpu time" in result.stdout
-    assert (tmp_path / "work" / "model-tiny" / "model.safetensors").is_file()
+    model_dir = tmp_path / "work" / ("model-tiny-v600" if isolate else "model-tiny")
+    assert (model_dir / "model.safetensors").is_file()
+    assert data["model"]["model_vocab"] == (600 if isolate else 1024)
 
 
 def test_instruction_data_has_alpaca_lengths() -> None:
