@@ -292,6 +292,14 @@ def accelerate_config_cmd(
             f"wrote {path}; launch with: accelerate launch --config_file {path} $(which train) run ...",
             highlight=False,
         )
+        import importlib.util
+
+        if kind.startswith("zero") and importlib.util.find_spec("deepspeed") is None:
+            err.print(
+                "note: DeepSpeed is not installed here; `pip install deepspeed` before launching "
+                "(or use --kind fsdp, which needs nothing more).",
+                highlight=False,
+            )
 
 
 literal_help(app)

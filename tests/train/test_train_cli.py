@@ -134,6 +134,12 @@ def test_accelerate_config_writes_yaml(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((tmp_path / "z3.yaml").read_text(encoding="utf-8"))
     assert data["deepspeed_config"]["zero_stage"] == 3 and data["num_processes"] == 4
+    import importlib.util
+
+    if importlib.util.find_spec("deepspeed") is None:
+        assert "DeepSpeed is not installed here" in result.stderr
+    fsdp = _train("accelerate-config", "--kind", "fsdp", "-o", str(tmp_path / "f.yaml"))
+    assert fsdp.returncode == 0 and "DeepSpeed" not in fsdp.stderr
     bad = _train("accelerate-config", "--kind", "megatron", "-o", str(tmp_path / "m.yaml"))
     assert bad.returncode == 2 and "zero2, zero3, fsdp" in _one_error_line(bad.stderr)
 
