@@ -178,6 +178,11 @@ class TrainConfig(BaseModel):
         None, description="Attention kernel (sdpa, eager, ...)."
     )
     dataset_num_proc: int | None = Field(None, ge=1, description="Processes for tokenising.")
+    liger_kernel: bool = Field(
+        False,
+        description="Liger's fused kernels (RMSNorm, SwiGLU, RoPE, fused linear cross-entropy); "
+        "needs the liger-kernel package and a CUDA GPU.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:

@@ -32,11 +32,8 @@ class PreflightRefused(CurateError):
 class MissingTrainDependency(CurateError):
     """A package the trainer needs is not installed."""
 
-    def __init__(self, package: str) -> None:
-        super().__init__(
-            f"Training needs the package '{package}'.",
-            "Install the extras with: pip install 'curate-ft[train]'",
-        )
+    def __init__(self, package: str, install: str = "pip install 'curate-ft[train]'") -> None:
+        super().__init__(f"Training needs the package '{package}'.", f"Install it with: {install}")
 
 
 def require_train(package: str) -> Any:

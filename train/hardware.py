@@ -78,6 +78,7 @@ class Plan:
     bf16: bool
     optim: str
     estimated_peak_gib: float | None = None
+    liger_kernel: bool = False
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,10 +163,25 @@ def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool
     return adapter, optim, bool(bf16_ok if cfg.bf16 is None else cfg.bf16 and bf16_ok)
 
 
+def _liger(cfg: Any, hw: Hardware, notes: list[str]) -> bool:
+    """Whether Liger's fused kernels can be used: asked for, a CUDA GPU, the package there."""
+    if not getattr(cfg, "liger_kernel", False):
+        return False
+    if hw.device != "cuda":
+        notes.append("No CUDA GPU: Liger kernels need one, so they are off.")
+        return False
+    if importlib.util.find_spec("liger_kernel") is None:
+        raise MissingTrainDependency(
+            "liger-kernel", "pip install liger-kernel (or set liger_kernel = false)"
+        )
+    return True
+
+
 def make_plan(cfg: Any, hw: Hardware, shape: ModelShape | None, method: str) -> Plan:
     """Decide adapter, batch size, accumulation, checkpointing and precision for this run."""
     notes: list[str] = []
     adapter, optim, bf16 = _fallbacks(cfg, hw, notes)
+    liger = _liger(cfg, hw, notes)
     batch = cfg.per_device_batch_size
     accum = cfg.gradient_accumulation_steps
     ckpt = cfg.gradient_checkpointing
@@ -211,6 +227,7 @@ def make_plan(cfg: Any, hw: Hardware, shape: ModelShape | None, method: str) -> 
         bf16=bf16,
         optim=optim,
         estimated_peak_gib=peak,
+        liger_kernel=liger,
         notes=notes,
     )
 

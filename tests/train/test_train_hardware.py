@@ -91,3 +91,21 @@ def test_accelerate_configs_load_in_accelerate(tmp_path: Path, kind: str) -> Non
 def test_unknown_accelerate_kind_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="zero2, zero3, fsdp"):
         write_accelerate_config("ddp", tmp_path / "x.yaml", num_processes=2)
+
+
+def test_liger_kernels_are_off_without_cuda_and_need_their_package_on_a_gpu() -> None:
+    import importlib.util
+
+    from train.errors import MissingTrainDependency
+
+    cfg = TrainConfig(liger_kernel=True)
+    plan = make_plan(cfg, CPU, None, "sft")
+    assert plan.liger_kernel is False
+    assert any("Liger kernels need one" in n for n in plan.notes)
+    assert make_plan(TrainConfig(), H200, LLAMA3_8B, "sft").liger_kernel is False
+    if importlib.util.find_spec("liger_kernel") is None:
+        with pytest.raises(MissingTrainDependency, match="liger-kernel") as caught:
+            make_plan(cfg, H200, LLAMA3_8B, "sft")
+        assert "pip install liger-kernel" in (caught.value.fix or "")
+    else:  # pragma: no cover - a machine with liger installed
+        assert make_plan(cfg, H200, LLAMA3_8B, "sft").liger_kernel is True
