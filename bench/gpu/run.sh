@@ -2,7 +2,7 @@
 # The GPU check of the trainer, in one command on the (offline) GPU machine:
 #   bash bench/gpu/run.sh            # Llama-3-8B shape: seed recipe vs train run (qlora, auto)
 #   bash bench/gpu/run.sh --tiny     # CPU dry run of the same path (seconds, no GPU needed)
-# It installs the wheels that `../shared/gpu/fetch-wheels.sh xxhash==4.1.0` put in .whl/ (when
+# It installs the wheels that `../shared/gpu/fetch-wheels.sh xxhash==4.1.0 liger-kernel==0.8.5` put in .whl/ (when
 # present), checks that every module the trainer imports is there, then runs
 # bench/gpu/train_bench.py and writes the figures to $OUT/train_bench.json (or /tmp).
 set -euo pipefail
