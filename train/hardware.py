@@ -1,7 +1,7 @@
 """Detect the accelerator and plan what fits: adapter, batch size, accumulation, checkpointing.
 
-The memory model is a rough, documented estimate calibrated on an H200 with a Llama-3-8B
-shape (see bench/gpu/README.md); it errs on the safe side by keeping 15% of memory free.
+The memory model is a rough, documented estimate fitted to measured H200 figures for a
+Llama-3-8B shape (see estimate_peak_gib); it errs on the safe side and keeps 15% of memory free.
 """
 
 from __future__ import annotations
@@ -100,6 +100,16 @@ def detect() -> Hardware:
     return Hardware(device="cuda", gpus=tuple(gpus), cpu_count=cpus, world_size=world)
 
 
+# Fitted to the measured H200 anchors (../shared/gpu/README.md: Llama-3-8B shape, 4 x 2,048
+# tokens): QLoRA + checkpointing 23.7 GiB, LoRA + checkpointing 32.8, LoRA without 108.8,
+# QLoRA without out of memory at 139. The estimates land 1.5-5 GiB above the first three and
+# above 139 for the fourth, so a plan errs towards fitting.
+LAYER_HIDDEN_BYTES = 45  # activations kept per token and layer, per unit of hidden size ...
+LAYER_INTERMEDIATE_BYTES = 11  # ... and per unit of MLP width (bf16, LoRA inputs included)
+LOGIT_BYTES = 14  # per token and vocabulary entry: bf16 logits, fp32 loss copy, gradients
+QLORA_UNCHECKPOINTED = 1.45  # 4-bit layers without checkpointing keep more (the OOM anchor)
+
+
 def estimate_peak_gib(
     shape: ModelShape, adapter: str, tokens: int, checkpointing: bool, dpo: bool = False
 ) -> float:
@@ -107,9 +117,10 @@ def estimate_peak_gib(
 
     Weights: bf16 = 2 bytes/param; QLoRA = 0.53 bytes per quantised parameter (NF4 plus
     double-quantised scales) with embeddings kept in bf16; full fine-tuning keeps fp32
-    weights, gradients and AdamW states (16 bytes/param). Activations per token: with checkpointing the
-    saved layer inputs plus one layer recomputed; without, every layer's (about 40 x hidden
-    + 10 x intermediate bytes per layer). DPO runs chosen and rejected (twice the tokens).
+    weights, gradients and AdamW states (16 bytes/param). Activations per token: with
+    checkpointing, each layer's bf16 input plus one layer recomputed; without, every layer's.
+    The logits of a large vocabulary cost as much as a few layers. DPO runs chosen and
+    rejected (twice the tokens).
     """
     linear = max(shape.params - shape.embedding_params, 0)
     if adapter == "qlora":
@@ -118,12 +129,14 @@ def estimate_peak_gib(
         weights = shape.params * 16
     else:
         weights = shape.params * 2
-    per_layer = 40 * shape.hidden + 10 * shape.intermediate
+    per_layer = LAYER_HIDDEN_BYTES * shape.hidden + LAYER_INTERMEDIATE_BYTES * shape.intermediate
     if checkpointing:
-        per_token = shape.layers * shape.hidden * 4 + per_layer
+        per_token = shape.layers * shape.hidden * 2 + per_layer
     else:
         per_token = shape.layers * per_layer
-    per_token += shape.vocab * 2  # one chunk of the output head's logits and their gradient
+        if adapter == "qlora":
+            per_token *= QLORA_UNCHECKPOINTED
+    per_token += shape.vocab * LOGIT_BYTES
     if dpo:
         tokens *= 2
     overhead = 1.5 * GIB  # CUDA context, allocator slack, LoRA weights and optimizer states

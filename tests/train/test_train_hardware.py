@@ -109,3 +109,27 @@ def test_liger_kernels_are_off_without_cuda_and_need_their_package_on_a_gpu() ->
         assert "pip install liger-kernel" in (caught.value.fix or "")
     else:  # pragma: no cover - a machine with liger installed
         assert make_plan(cfg, H200, LLAMA3_8B, "sft").liger_kernel is True
+
+
+@pytest.mark.parametrize(
+    ("adapter", "checkpointing", "measured_gib"),
+    [("qlora", True, 23.7), ("lora", True, 32.8), ("lora", False, 108.8)],
+)
+def test_estimates_sit_just_above_the_measured_h200_anchors(
+    adapter: str, checkpointing: bool, measured_gib: float
+) -> None:
+    # ../shared/gpu/README.md: Llama-3-8B shape, batches of 4 x 2,048 tokens, LoRA r=16
+    estimate = estimate_peak_gib(LLAMA3_8B, adapter, 4 * 2048, checkpointing)
+    assert measured_gib <= estimate <= measured_gib + 6
+
+
+def test_qlora_without_checkpointing_is_predicted_not_to_fit_where_it_ran_out() -> None:
+    assert estimate_peak_gib(LLAMA3_8B, "qlora", 4 * 2048, checkpointing=False) > 139
+
+
+def test_auto_on_an_80gb_gpu_checkpoints_lora_at_a_batch_that_fits() -> None:
+    h100 = Hardware(device="cuda", gpus=(Gpu("NVIDIA H100 80GB HBM3", 79.6, True),))
+    plan = make_plan(TrainConfig(adapter="auto", max_length=2048), h100, LLAMA3_8B, "sft")
+    assert (plan.adapter, plan.gradient_checkpointing) == ("lora", True)
+    assert plan.per_device_batch_size * plan.gradient_accumulation_steps == 16
+    assert plan.estimated_peak_gib is not None and plan.estimated_peak_gib <= 79.6 * 0.85
