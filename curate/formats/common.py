@@ -143,6 +143,34 @@ def check_tool_calls(calls: Any, index: int) -> list[dict[str, Any]]:
     return out
 
 
+def parse_function_call(value: str, where: str) -> list[dict[str, Any]]:
+    """A ShareGPT ``function_call`` turn's JSON value (one ``{name, arguments}`` object or a
+    list of them) as OpenAI-shaped tool calls; ``where`` names the turn in error sentences."""
+    import orjson
+
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RowError(
+            "invalid_tool_call", f"{where}: the function call is not valid JSON."
+        ) from None
+    calls = [data] if isinstance(data, dict) else data
+    if not isinstance(calls, list) or not calls or not all(isinstance(c, dict) for c in calls):
+        raise RowError(
+            "invalid_tool_call", f"{where}: the function call must be an object or a list of them."
+        )
+    for call in calls:
+        extra = set(call) - {"name", "arguments"}
+        if extra:
+            raise RowError(
+                "invalid_tool_call",
+                f"{where}: the function call has an unexpected key '{min(extra)}'.",
+            )
+        if not isinstance(call.get("name"), str):
+            raise RowError("invalid_tool_call", f"{where}: the function call has no name.")
+    return check_tool_calls([{"function": c} for c in calls], 0)
+
+
 def require_assistant(messages: list[dict[str, Any]]) -> None:
     """A training conversation needs at least one assistant turn."""
     if not any(m["role"] == "assistant" for m in messages):

@@ -38,8 +38,8 @@ from curate.formats.base import Format
 from curate.formats.common import (
     LAYOUT_KEY,
     build_record,
-    check_tool_calls,
     layout_of,
+    parse_function_call,
     require_dict,
     sft_messages,
     type_name,
@@ -91,29 +91,6 @@ def check_order(speakers: list[str]) -> None:
         )
 
 
-def parse_calls(value: str, index: int) -> list[dict[str, Any]]:
-    """The tool calls held by a ``function_call`` turn's JSON value."""
-    try:
-        data = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        raise RowError(
-            "invalid_tool_call", f"Turn {index} function_call is not valid JSON."
-        ) from None
-    calls = data if isinstance(data, list) else [data]
-    if not calls or not all(isinstance(c, dict) for c in calls):
-        raise RowError(
-            "invalid_tool_call", f"Turn {index} function_call must be an object with a name."
-        )
-    for call in calls:
-        extra = set(call) - {"name", "arguments"}
-        if extra:
-            raise RowError(
-                "invalid_tool_call",
-                f"Turn {index} function_call has an unexpected key '{min(extra)}'.",
-            )
-    return check_tool_calls([{"function": c} for c in calls], index)
-
-
 def parse_turn(turn: Any, index: int, keys: tuple[str, str]) -> tuple[str, dict[str, Any]]:
     """One turn: its speaker (canonical role or function_call) and its canonical message."""
     who_key, text_key = keys
@@ -144,7 +121,7 @@ def parse_turn(turn: Any, index: int, keys: tuple[str, str]) -> tuple[str, dict[
         msg: dict[str, Any] = {
             "role": "assistant",
             "content": None,
-            "tool_calls": parse_calls(value, index),
+            "tool_calls": parse_function_call(value, f"Turn {index}"),
         }
     else:
         msg = {"role": speaker, "content": value}

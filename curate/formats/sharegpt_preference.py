@@ -49,9 +49,9 @@ from curate.formats._preference import (
 from curate.formats.base import Format
 from curate.formats.common import (
     LAYOUT_KEY,
-    check_tool_calls,
     extra_fields,
     layout_of,
+    parse_function_call,
     require_dict,
     type_name,
     writable_meta,
@@ -71,33 +71,6 @@ ROLES_IN = {
     "tool": "tool",
 }
 ROLES_OUT = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
-
-
-def parse_calls(value: str, where: str) -> list[dict[str, Any]]:
-    """A ``function_call`` turn's value: one ``{"name", "arguments"}`` object or a list."""
-    try:
-        calls = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        raise RowError(
-            "invalid_tool_call", f"{where}: the function call is not valid JSON."
-        ) from None
-    if isinstance(calls, dict):
-        calls = [calls]
-    if not isinstance(calls, list) or not calls or not all(isinstance(c, dict) for c in calls):
-        raise RowError(
-            "invalid_tool_call", f"{where}: the function call must be an object or a list."
-        )
-    for call in calls:
-        extra = set(call) - {"name", "arguments"}
-        if extra:
-            raise RowError(
-                "invalid_tool_call",
-                f"{where}: the function call has an unexpected key '{min(extra)}'.",
-            )
-    try:
-        return check_tool_calls([{"function": c} for c in calls], 0)
-    except RowError as exc:
-        raise RowError(exc.code, f"{where}: the function call has no name.") from None
 
 
 def parse_turn(turn: Any, where: str) -> dict[str, Any]:
@@ -124,7 +97,11 @@ def parse_turn(turn: Any, where: str) -> dict[str, Any]:
         raise RowError("missing_content", f"{where} ({source}) has an empty value.")
     msg: dict[str, Any] = {"role": role, "content": value}
     if source == "function_call":
-        msg = {"role": "assistant", "content": None, "tool_calls": parse_calls(value, where)}
+        msg = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": parse_function_call(value, where),
+        }
     if "weight" in turn:
         weight = turn["weight"]
         if weight not in (0, 1) or isinstance(weight, bool):

@@ -263,3 +263,30 @@ def test_score() -> None:
         "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
     }
     assert 0 < FORMAT.score(openai_row) < OPENAI.score(openai_row)
+
+
+@pytest.mark.parametrize(
+    ("value", "sentence"),
+    [
+        ("dag_state()", "Turn 2: the function call is not valid JSON."),
+        ("[]", "Turn 2: the function call must be an object or a list of them."),
+        ('{"arguments": {}}', "Turn 2: the function call has no name."),
+        ('{"name": "f", "args": {}}', "Turn 2: the function call has an unexpected key 'args'."),
+    ],
+)
+def test_function_call_errors_name_the_turn(value: str, sentence: str) -> None:
+    from curate.errors import RowError
+    from curate.formats.common import parse_function_call
+
+    with pytest.raises(RowError) as caught:
+        parse_function_call(value, "Turn 2")
+    assert caught.value.code == "invalid_tool_call" and str(caught.value) == sentence
+
+
+def test_function_call_values_become_openai_tool_calls() -> None:
+    from curate.formats.common import parse_function_call
+
+    one = parse_function_call('{"name": "run_sql", "arguments": {"q": "select 1"}}', "Turn 2")
+    assert one == [{"function": {"name": "run_sql", "arguments": '{"q":"select 1"}'}}]
+    two = parse_function_call('[{"name": "a"}, {"name": "b", "arguments": "{}"}]', "Turn 2")
+    assert [c["function"]["name"] for c in two] == ["a", "b"]
