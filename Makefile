@@ -20,7 +20,7 @@ demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/demo.sh
 
 test: $(STAMP)
-	$(BIN)/ruff check curate train tests bench
+	$(BIN)/ruff check curate train tests bench scripts
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 schemas: $(STAMP)
