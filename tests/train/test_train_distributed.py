@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -83,3 +84,106 @@ def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) 
     assert (
         run_dir / "base" / "config.json"
     ).is_file()  # built once, by rank 0, before rank 1 read it
+
+
+RESUME_SETTINGS = [
+    "checkpoint_every=2",
+    "max_length=256",
+    "per_device_batch_size=2",
+    "gradient_accumulation_steps=1",
+    "logging_steps=1",
+    "early_stopping_patience=none",
+    "learning_rate=0.005",
+    "gradient_checkpointing=false",
+]
+
+
+def _ddp_run(export: Path, out: Path, *extra: str) -> list[str]:
+    sets = [arg for s in RESUME_SETTINGS for arg in ("--set", s)]
+    return [
+        *_launcher("ddp", out.parent),
+        str(BIN / "train"),
+        "run",
+        "--data",
+        str(export),
+        "--model",
+        "tiny-random",
+        "--max-steps",
+        "6",
+        "--output-dir",
+        str(out),
+        *sets,
+        *extra,
+    ]
+
+
+def _processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose command line contains ``marker`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            status = (entry / "status").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if marker in cmdline and "State:\tZ" not in status:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+@pytest.mark.skipif(not (BIN / "accelerate").exists(), reason="accelerate launcher not installed")
+def test_two_process_run_killed_after_a_checkpoint_resumes_the_same_way(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    export = write_export(tmp_path / "export")
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        _ddp_run(export, full), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    proc = subprocess.Popen(
+        _ddp_run(export, killed),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state = killed / "checkpoints" / "checkpoint-2" / "trainer_state.json"
+    deadline = time.monotonic() + 240
+    while not state.is_file():
+        assert proc.poll() is None, "the run ended before its first checkpoint"
+        assert time.monotonic() < deadline, "no checkpoint within the time limit"
+        time.sleep(0.01)
+    time.sleep(0.2)  # let rank 0 finish writing the checkpoint it announced
+    # the ranks run in sessions of their own (torchrun's workers): kill every process of this run
+    victims = _processes_mentioning(str(killed))
+    assert len(victims) >= 3, victims  # launcher and two ranks
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while _processes_mentioning(str(killed)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_mentioning(str(killed)), "a rank survived the kill"
+    assert not (killed / "run_manifest.json").exists(), "the run finished before the kill"
+
+    resumed = subprocess.run(
+        _ddp_run(export, killed, "--resume"), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    a = json.loads((full / "metrics.json").read_text(encoding="utf-8"))
+    b = json.loads((killed / "metrics.json").read_text(encoding="utf-8"))
+    assert [p["step"] for p in a["train"]] == [p["step"] for p in b["train"]] == [1, 2, 3, 4, 5, 6]
+    for x, y in zip(a["train"], b["train"], strict=True):
+        assert abs(x["loss"] - y["loss"]) <= 1e-4 * abs(x["loss"]), (x, y)
+    ledger_a = (full / "data_order.jsonl").read_text(encoding="utf-8").splitlines()
+    ledger_b = (killed / "data_order.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["batch"] for x in ledger_a] == [json.loads(x)["batch"] for x in ledger_b]
+    manifest = json.loads((killed / "run_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["resumed_from"].startswith("checkpoint-")
