@@ -161,7 +161,11 @@ def run_cmd(
         view = (err if as_json else out) if main_rank else silent
         progress = err if main_rank else silent
         try:
-            prep = preflight(cfg, record=not preflight_only)
+            from curate.cli.output import record_progress
+
+            prep = preflight(
+                cfg, record=not preflight_only, progress=record_progress if main_rank else None
+            )
         except CurateError as exc:
             report = getattr(exc, "report", None)
             if report is not None:

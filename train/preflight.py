@@ -10,6 +10,7 @@ and why. The SFT token ids it computes are the ones the trainer trains on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -167,10 +168,22 @@ def _row_id(row: dict[str, Any], index: int) -> str:
     return str(row.get("id") or f"row {index + 1}")
 
 
+TICK_EVERY = 256  # rows between progress updates
+
+
 def sft_split(
-    report: PreflightReport, name: str, ds: Any, tokenizer: Any, template: str | None, cfg: Any
+    report: PreflightReport,
+    name: str,
+    ds: Any,
+    tokenizer: Any,
+    template: str | None,
+    cfg: Any,
+    tick: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """Tokenise one SFT split, count what truncation does to it, return the trainable rows."""
+    """Tokenise one SFT split, count what truncation does to it, return the trainable rows.
+
+    ``tick(done, total)`` is called every few hundred rows (a progress bar).
+    """
     from datasets import Dataset
 
     assistant_only = cfg.assistant_only_loss
@@ -182,6 +195,8 @@ def sft_split(
     keep_labels: list[list[int]] = []
     total = 0
     for index, row in enumerate(ds):
+        if tick is not None and index % TICK_EVERY == 0:
+            tick(index, len(ds))
         rid = _row_id(row, index)
         try:
             enc = encode_sft(row, tokenizer, template, assistant_only)
@@ -226,13 +241,22 @@ def sft_split(
     return Dataset.from_dict({"id": keep_rows, "input_ids": keep_ids, "labels": keep_labels})
 
 
-def dpo_split(report: PreflightReport, name: str, ds: Any, tokenizer: Any, cfg: Any) -> Any:
+def dpo_split(
+    report: PreflightReport,
+    name: str,
+    ds: Any,
+    tokenizer: Any,
+    cfg: Any,
+    tick: Callable[[int, int], None] | None = None,
+) -> Any:
     """Measure one preference split as the DPO trainer will cut it; return the trainable rows."""
     limit = cfg.max_length
     stats = SplitStats(rows=len(ds))
     keep: list[int] = []
     total = 0
     for index, row in enumerate(ds):
+        if tick is not None and index % TICK_EVERY == 0:
+            tick(index, len(ds))
         rid = _row_id(row, index)
         try:
             pair = measure_pair(row, tokenizer)

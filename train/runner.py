@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,11 +195,20 @@ def refuse(report: PreflightReport, run_dir: Path) -> None:
     raise PreflightRefused(f"Preflight refused: {first}{tail}", report=report)
 
 
-def preflight(cfg: TrainConfig, record: bool = True) -> Prepared:
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None] | None]]
+
+
+@contextmanager
+def no_progress(label: str, total: int) -> Iterator[None]:
+    yield None
+
+
+def preflight(cfg: TrainConfig, record: bool = True, progress: Progress | None = None) -> Prepared:
     """Check everything, tokenise the data and plan the hardware; raise PreflightRefused if unfit.
 
     With ``record`` (a run about to start) the settings are saved in the run directory, which
-    marks it as started; without, only preflight.json is written.
+    marks it as started; without, only preflight.json is written. ``progress(label, total)``
+    gives a context with a ``tick(done, total)`` callback (or None) for each split tokenised.
     """
     if not cfg.data:
         raise ConfigError("No export directory given.", "Pass --data EXPORT_DIR.")
@@ -241,7 +250,7 @@ def preflight(cfg: TrainConfig, record: bool = True) -> Prepared:
     plan = make_plan(cfg, hardware, shape_from_config(load_config(source, cfg)), method)
     report.plan = {**plan.to_dict(), "hardware": hardware.describe()}
     report.notes.extend(plan.notes)
-    prepared = _prepare_splits(report, cfg, method, splits, tokenizer)
+    prepared = _prepare_splits(report, cfg, method, splits, tokenizer, progress or no_progress)
     check_no_rows(report)
     if "train" in prepared:
         render_samples(report, prepared["train"], tokenizer, cfg.preview_samples)
@@ -264,13 +273,19 @@ def preflight(cfg: TrainConfig, record: bool = True) -> Prepared:
 
 
 def _prepare_splits(
-    report: PreflightReport, cfg: TrainConfig, method: str, splits: dict[str, Any], tokenizer: Any
+    report: PreflightReport,
+    cfg: TrainConfig,
+    method: str,
+    splits: dict[str, Any],
+    tokenizer: Any,
+    progress: Progress,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if method == "dpo":
         for name in ("train", "validation"):
             if name in splits and len(splits[name]):
-                out[name] = dpo_split(report, name, splits[name], tokenizer, cfg)
+                with progress(f"measuring {name} pairs", len(splits[name])) as tick:
+                    out[name] = dpo_split(report, name, splits[name], tokenizer, cfg, tick)
         report.chat_template = "the model's own" if tokenizer.chat_template else "none"
         return out
     conversational = (
@@ -305,7 +320,8 @@ def _prepare_splits(
             )
     for name in ("train", "validation"):
         if name in splits and len(splits[name]):
-            out[name] = sft_split(report, name, splits[name], tokenizer, template, cfg)
+            with progress(f"tokenising {name}", len(splits[name])) as tick:
+                out[name] = sft_split(report, name, splits[name], tokenizer, template, cfg, tick)
     return out
 
 

@@ -176,3 +176,24 @@ def test_an_existing_run_is_not_overwritten(sft_export: Path, tmp_path: Path) ->
         preflight(build_config(tiny_settings(sft_export, tmp_path / "run")))
     with pytest.raises(ConfigError, match="nothing to resume"):
         preflight(build_config(tiny_settings(sft_export, tmp_path / "fresh", resume=True)))
+
+
+@pytest.mark.parametrize("kind", ["sft", "preference"])
+def test_tokenising_reports_progress_per_split(kind: str, tmp_path: Path) -> None:
+    from contextlib import contextmanager
+
+    export = write_export(tmp_path / "export", kind=kind)
+    seen: dict[str, list[tuple[int, int]]] = {}
+
+    @contextmanager
+    def progress(label: str, total: int):
+        ticks = seen.setdefault(label, [])
+        yield lambda done, n: ticks.append((done, n))
+
+    prep = preflight(build_config(tiny_settings(export, tmp_path / "run")), progress=progress)
+    noun = "tokenising" if kind == "sft" else "measuring"
+    train_label = next(label for label in seen if label.startswith(noun) and "train" in label)
+    rows = prep.report.splits["train"].rows
+    assert seen[train_label] and all(n == rows for _, n in seen[train_label])
+    assert seen[train_label][0][0] == 0
+    assert any("validation" in label for label in seen)
