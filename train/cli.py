@@ -248,7 +248,10 @@ def eval_cmd(
         from train import show
         from train.evaluate import evaluate_run
 
-        report = evaluate_run(run_dir, data, split, max_samples, max_new_tokens, rubric=rubric)
+        with show.step_progress(err, "generating answers", max_samples) as tick:
+            report = evaluate_run(
+                run_dir, data, split, max_samples, max_new_tokens, rubric=rubric, tick=tick
+            )
         if as_json:
             print(json.dumps(report, indent=2, default=str))
         else:

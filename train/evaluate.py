@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +99,13 @@ def evaluate_run(
     max_ppl_samples: int = 500,
     device: str | None = None,
     rubric: str | Path | None = None,
+    tick: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Compare base and tuned model on ``split``; writes eval_report.json and eval_report.md.
 
     Answers are checked twice: by the format checks of :mod:`train.formatcheck`, and by the
     answer checks of the curate rubric (``rubric``: a YAML path, default the default rubric).
+    ``tick(done, total)`` follows the generated samples (a progress bar).
     """
     import torch
 
@@ -145,7 +148,10 @@ def evaluate_run(
     side, base_results, tuned_results = [], [], []
     base_rubric: list[list[str]] = []
     tuned_rubric: list[list[str]] = []
-    for index, row in enumerate(rows[:max_samples]):
+    chosen = rows[:max_samples]
+    for index, row in enumerate(chosen):
+        if tick is not None:
+            tick(index, len(chosen))
         prompt, reference = prompt_and_reference(row)
         prompt_text = (
             prompt

@@ -106,7 +106,11 @@ def test_adapter_reloads_and_generates(sft_run: RunResult) -> None:
 def test_eval_compares_base_and_tuned(sft_run: RunResult) -> None:
     from train.evaluate import evaluate_run
 
-    report = evaluate_run(sft_run.run_dir, max_samples=3, max_new_tokens=8)
+    ticks: list[tuple[int, int]] = []
+    report = evaluate_run(
+        sft_run.run_dir, max_samples=3, max_new_tokens=8, tick=lambda d, n: ticks.append((d, n))
+    )
+    assert ticks == [(0, 3), (1, 3), (2, 3)]
     assert report["perplexity"]["base"] and report["perplexity"]["tuned"]
     assert report["perplexity"]["base"] != report["perplexity"]["tuned"]
     assert report["generated_samples"] == 3 and report["perplexity_samples"] == 8
