@@ -237,7 +237,7 @@ def eval_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Compare base and tuned model: perplexity, format compliance, side-by-side answers."""
+    """Compare base and tuned model: perplexity, format checks, rubric checks, answers side by side."""
     with domain_errors():
         from train.rundir import open_run
 
