@@ -10,7 +10,7 @@ and why. The SFT token ids it computes are the ones the trainer trains on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -164,11 +164,29 @@ def _note_reason(stats: SplitStats, reason: str, row_id: str) -> None:
         ids.append(row_id)
 
 
-def _row_id(row: dict[str, Any], index: int) -> str:
-    return str(row.get("id") or f"row {index + 1}")
+def _drop(stats: SplitStats, reason: str, row_id: str) -> None:
+    _note_reason(stats, reason, row_id)
+    stats.dropped += 1
+
+
+def _template_failed(
+    report: PreflightReport, stats: SplitStats, where: str, row_id: str, exc: Exception
+) -> None:
+    """A row the chat template raised on: dropped, and the first such row refuses the run."""
+    _drop(stats, "template_error", row_id)
+    if "template_error" not in report.codes():
+        report.refuse("template_error", f"The chat template fails on {where} {row_id}: {exc}")
 
 
 TICK_EVERY = 256  # rows between progress updates
+
+
+def _rows(ds: Any, tick: Callable[[int, int], None] | None) -> Iterator[tuple[int, str, Any]]:
+    """(index, row id, row) over a split, calling ``tick`` every few hundred rows."""
+    for index, row in enumerate(ds):
+        if tick is not None and index % TICK_EVERY == 0:
+            tick(index, len(ds))
+        yield index, str(row.get("id") or f"row {index + 1}"), row
 
 
 def sft_split(
@@ -194,31 +212,21 @@ def sft_split(
     keep_ids: list[list[int]] = []
     keep_labels: list[list[int]] = []
     total = 0
-    for index, row in enumerate(ds):
-        if tick is not None and index % TICK_EVERY == 0:
-            tick(index, len(ds))
-        rid = _row_id(row, index)
+    for _, rid, row in _rows(ds, tick):
         try:
             enc = encode_sft(row, tokenizer, template, assistant_only)
         except Exception as exc:  # a template may raise on any row; each is reported
-            _note_reason(stats, "template_error", rid)
-            stats.dropped += 1
-            if "template_error" not in report.codes():
-                report.refuse(
-                    "template_error", f"The chat template fails on {name} sample {rid}: {exc}"
-                )
+            _template_failed(report, stats, f"{name} sample", rid, exc)
             continue
         n = len(enc.input_ids)
         total += n
         stats.max_tokens = max(stats.max_tokens, n)
         if enc.loss_tokens == 0:
-            _note_reason(stats, "empty_loss_mask", rid)
-            stats.dropped += 1
+            _drop(stats, "empty_loss_mask", rid)
             continue
         if cut and n > limit:
             if all(label == IGNORE for label in enc.labels[:limit]):
-                stats.dropped += 1
-                _note_reason(stats, "no_loss_tokens_within_max_length", rid)
+                _drop(stats, "no_loss_tokens_within_max_length", rid)
                 continue
             stats.truncated += 1
             _note_reason(stats, "truncated_to_max_length", rid)
@@ -254,30 +262,20 @@ def dpo_split(
     stats = SplitStats(rows=len(ds))
     keep: list[int] = []
     total = 0
-    for index, row in enumerate(ds):
-        if tick is not None and index % TICK_EVERY == 0:
-            tick(index, len(ds))
-        rid = _row_id(row, index)
+    for index, rid, row in _rows(ds, tick):
         try:
             pair = measure_pair(row, tokenizer)
         except Exception as exc:  # a template may raise on any row; each is reported
-            _note_reason(stats, "template_error", rid)
-            stats.dropped += 1
-            if "template_error" not in report.codes():
-                report.refuse(
-                    "template_error", f"The chat template fails on {name} pair {rid}: {exc}"
-                )
+            _template_failed(report, stats, f"{name} pair", rid, exc)
             continue
         longest = pair.prompt + max(pair.chosen, pair.rejected)
         total += longest
         stats.max_tokens = max(stats.max_tokens, longest)
         if min(pair.chosen, pair.rejected) == 0:
-            _note_reason(stats, "empty_loss_mask", rid)
-            stats.dropped += 1
+            _drop(stats, "empty_loss_mask", rid)
             continue
         if pair.prompt >= limit:
-            stats.dropped += 1
-            _note_reason(stats, "prompt_fills_max_length", rid)
+            _drop(stats, "prompt_fills_max_length", rid)
             continue
         if longest > limit:
             stats.truncated += 1
