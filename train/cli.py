@@ -245,10 +245,12 @@ def eval_cmd(
         from train.fit import quiet_libraries
 
         quiet_libraries()
+        from curate.cli.output import record_progress
         from train import show
         from train.evaluate import evaluate_run
 
-        with show.step_progress(err, "generating answers", max_samples) as tick:
+        # every answer is slow on a real model: a bar from the first one
+        with record_progress("generating answers", max_samples, min_total=1) as tick:
             report = evaluate_run(
                 run_dir, data, split, max_samples, max_new_tokens, rubric=rubric, tick=tick
             )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from rich.markup import escape
@@ -12,22 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 from train.preflight import PreflightReport
-
-
-@contextmanager
-def step_progress(
-    console: Any, label: str, total: int
-) -> Iterator[Callable[[int, int], None] | None]:
-    """A transient progress bar for slow steps (answers generated), on a terminal only."""
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done, n: bar.update(task, completed=done, total=n)
 
 
 def preflight(console: Any, report: PreflightReport) -> None:

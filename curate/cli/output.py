@@ -120,9 +120,11 @@ PROGRESS_MIN_RECORDS = 20_000
 
 
 @contextlib.contextmanager
-def record_progress(label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar over records on stderr for big inputs on a terminal, else None."""
-    if total < PROGRESS_MIN_RECORDS or not err_console.is_terminal:
+def record_progress(
+    label: str, total: int, min_total: int = PROGRESS_MIN_RECORDS
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for at least ``min_total`` items on a terminal, else None."""
+    if total < min_total or not err_console.is_terminal:
         yield None
         return
     from rich.progress import (
