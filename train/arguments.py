@@ -75,7 +75,7 @@ def common_args(
         "disable_tqdm": True,
         "dataloader_num_workers": 0,
         "ddp_find_unused_parameters": False,  # every trainable (LoRA) weight is used each step
-        "use_liger_kernel": bool(getattr(plan, "liger_kernel", False)),
+        "use_liger_kernel": plan.liger_kernel,
         "restore_callback_states_from_checkpoint": True,  # early-stopping patience survives a resume
     }
     if cfg.checkpoint_every:

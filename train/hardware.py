@@ -178,7 +178,7 @@ def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool
 
 def _liger(cfg: Any, hw: Hardware, notes: list[str]) -> bool:
     """Whether Liger's fused kernels can be used: asked for, a CUDA GPU, the package there."""
-    if not getattr(cfg, "liger_kernel", False):
+    if not cfg.liger_kernel:
         return False
     if hw.device != "cuda":
         notes.append("No CUDA GPU: Liger kernels need one, so they are off.")
