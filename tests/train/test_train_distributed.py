@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from train_exports import write_export
+from train_exports import resume_settings, write_export
 
 BIN = Path(sys.executable).parent
 
@@ -40,15 +40,10 @@ def _launcher(kind: str, tmp_path: Path) -> list[str]:
     return [str(BIN / "accelerate"), "launch", *flags, "--main_process_port", str(_free_port())]
 
 
-@pytest.mark.skipif(not (BIN / "accelerate").exists(), reason="accelerate launcher not installed")
-@pytest.mark.parametrize("kind", ["ddp", "fsdp"])
-def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) -> None:
-    export = write_export(tmp_path / "export")
-    run_dir = tmp_path / "run"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    env.pop("CUDA_VISIBLE_DEVICES", None)
-    command = [
-        *_launcher(kind, tmp_path),
+def _train_run(kind: str, export: Path, out: Path, steps: int, *extra: str) -> list[str]:
+    """`train run` on tiny-random under `accelerate launch` with two processes."""
+    return [
+        *_launcher(kind, out.parent),
         str(BIN / "train"),
         "run",
         "--data",
@@ -56,11 +51,21 @@ def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) 
         "--model",
         "tiny-random",
         "--max-steps",
-        "3",
+        str(steps),
         "--output-dir",
-        str(run_dir),
-        "--json",
+        str(out),
+        *extra,
     ]
+
+
+@pytest.mark.skipif(not (BIN / "accelerate").exists(), reason="accelerate launcher not installed")
+@pytest.mark.parametrize("kind", ["ddp", "fsdp"])
+def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export")
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    env.pop("CUDA_VISIBLE_DEVICES", None)
+    command = _train_run(kind, export, run_dir, 3, "--json")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     # rank 0 alone prints the preflight and the one JSON result
@@ -86,35 +91,9 @@ def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) 
     ).is_file()  # built once, by rank 0, before rank 1 read it
 
 
-RESUME_SETTINGS = [
-    "checkpoint_every=2",
-    "max_length=256",
-    "per_device_batch_size=2",
-    "gradient_accumulation_steps=1",
-    "logging_steps=1",
-    "early_stopping_patience=none",
-    "learning_rate=0.005",
-    "gradient_checkpointing=false",
-]
-
-
 def _ddp_run(export: Path, out: Path, *extra: str) -> list[str]:
-    sets = [arg for s in RESUME_SETTINGS for arg in ("--set", s)]
-    return [
-        *_launcher("ddp", out.parent),
-        str(BIN / "train"),
-        "run",
-        "--data",
-        str(export),
-        "--model",
-        "tiny-random",
-        "--max-steps",
-        "6",
-        "--output-dir",
-        str(out),
-        *sets,
-        *extra,
-    ]
+    sets = [arg for s in resume_settings(checkpoint_every=2) for arg in ("--set", s)]
+    return _train_run("ddp", export, out, 6, *sets, *extra)
 
 
 def _processes_mentioning(marker: str) -> list[int]:

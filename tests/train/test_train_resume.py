@@ -11,23 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from train_exports import write_export
+from train_exports import resume_settings, write_export
 
 from train.ledger import read_ledger
 from train.runner import latest_checkpoint
 
 TRAIN = str(Path(sys.executable).parent / "train")
 STEPS = 12
-SETTINGS = [
-    "checkpoint_every=3",
-    "max_length=256",
-    "per_device_batch_size=2",
-    "gradient_accumulation_steps=1",
-    "logging_steps=1",
-    "early_stopping_patience=none",
-    "learning_rate=0.005",
-    "gradient_checkpointing=false",
-]
+SETTINGS = resume_settings(checkpoint_every=3)
 
 
 def _env() -> dict[str, str]:

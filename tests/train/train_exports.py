@@ -180,3 +180,17 @@ def tiny_settings(data: Path, out: Path, **extra: object) -> dict[str, object]:
         "gradient_checkpointing": False,
         **extra,
     }
+
+
+def resume_settings(checkpoint_every: int) -> list[str]:
+    """`--set` values of the resume tests: a checkpoint every few steps, a loss every step."""
+    return [
+        f"checkpoint_every={checkpoint_every}",
+        "max_length=256",
+        "per_device_batch_size=2",
+        "gradient_accumulation_steps=1",
+        "logging_steps=1",
+        "early_stopping_patience=none",
+        "learning_rate=0.005",
+        "gradient_checkpointing=false",
+    ]
