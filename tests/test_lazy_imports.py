@@ -13,6 +13,6 @@ def modules_after(statement: str) -> set[str]:
 
 
 def test_the_cli_and_inspect_do_not_import_polars() -> None:
-    loaded = modules_after("import curate.cli.main, curate.inspect, curate.checks.runner")
+    loaded = modules_after("from curate.cli.main import app; import curate.inspect, curate.checks.runner")
     assert "curate.cli.main" in loaded and "curate.inspect" in loaded
     assert "polars" not in loaded

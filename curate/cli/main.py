@@ -1,7 +1,10 @@
 """The ``curate`` entry point: a typer app that collects every command module in curate/cli/.
 
 A command module defines ``register(app: typer.Typer) -> None``; adding a command means
-adding a module, never editing this one.
+adding a module, never editing this one. ``curate NAME ...`` registers only the module named
+like the command (``convert.py``, ``import_cmd.py``) when that module defines it, so a command
+does not pay for importing every other command's dependencies at start-up; anything else
+(``curate --help``, a group or a misspelt name) builds the whole app.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 import typer
 
@@ -30,8 +34,8 @@ def command_modules() -> list[str]:
     return sorted(n for n in names if n not in _NOT_COMMANDS and not n.startswith("_"))
 
 
-def build_app() -> typer.Typer:
-    """The typer app with every discovered command registered (help shown as written)."""
+def _new_app() -> typer.Typer:
+    """The bare app: its help and the --version option, no commands yet."""
     app = typer.Typer(
         name="curate",
         help=HELP,
@@ -53,22 +57,60 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Build, check and convert fine-tuning datasets."""
 
-    for name in command_modules():
-        module = importlib.import_module(f"curate.cli.{name}")
-        register = getattr(module, "register", None)
-        if callable(register):
-            register(app)
+    return app
+
+
+def _register(app: typer.Typer, module_name: str) -> None:
+    module = importlib.import_module(f"curate.cli.{module_name}")
+    register = getattr(module, "register", None)
+    if callable(register):
+        register(app)
+
+
+def _registered(app: typer.Typer) -> set[str]:
+    """The names of the commands and groups registered on ``app``."""
+    names = {info.name for info in app.registered_commands if info.name}
+    names.update(group.name for group in app.registered_groups if group.name)
+    return names
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The typer app with every discovered command registered (help shown as written).
+
+    Given the name of the ``command`` about to run, only its own module (``NAME.py`` or
+    ``NAME_cmd.py``) is registered when that module defines it.
+    """
+    modules = command_modules()
+    if command:
+        stem = command.replace("-", "_")
+        for own in (stem, f"{stem}_cmd"):
+            if own in modules:
+                app = _new_app()
+                _register(app, own)
+                if command in _registered(app):
+                    return literal_help(app)
+    app = _new_app()
+    for name in modules:
+        _register(app, name)
     return literal_help(app)
 
 
-app = build_app()
+def __getattr__(name: str) -> Any:
+    """``app``, the whole app, is built on first use (``run`` builds only what it needs)."""
+    if name == "app":
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run() -> None:
     """Console-script entry point (``curate``)."""
+    args = sys.argv[1:]
+    command = args[0] if args and not args[0].startswith("-") else None
     try:
         with cli_errors():
-            app()
+            build_app(command)()
     except typer.Exit as exc:  # a domain error that escaped a command, already printed
         sys.exit(exc.exit_code)
 
