@@ -1,4 +1,4 @@
-"""Consistency within each category: answer style, answer language, and the system prompt."""
+"""Consistency within each scope and group: answer style, answer language, and the system prompt."""
 
 from __future__ import annotations
 
@@ -20,20 +20,37 @@ STYLE_FEATURES = {
 LANG_ALIASES = {"zh": "zh-cn", "zh-hans": "zh-cn", "zh-hant": "zh-tw", "nb": "no", "nn": "no", "iw": "he"}
 
 
-def group_name(value: str | None) -> str:
-    return "(untagged)" if value is None else value
+def scope_label(scope: tuple[str | None, ...], group: str | None = None, tag: str | None = None) -> str:
+    """How a scope (and a group in it) is named in findings: ``alpaca_en.json · sft · category=x``.
+
+    >>> scope_label(("data/a.jsonl", "sft"), "coding", "category")
+    'data/a.jsonl · sft · category=coding'
+    >>> scope_label(())
+    'all records'
+    """
+    parts = [v for v in scope if v]
+    if group is not None:
+        parts.append(f"{tag}={group}" if tag else group)
+    return " · ".join(parts) or "all records"
 
 
 class ConsistencyCheck(DatasetCheck):
     """style_outlier, language_mismatch and system_prompt_varies, each per record.
 
-    Within each group (records sharing the ``group_by`` tag) of at least ``min_group``
-    records: a style feature (headings, lists, code, tables, emoji, exclamations) held by at
-    least ``majority`` of the group is its norm, and so is its absence; an answer whose
-    length is ``length_factor`` times off the median deviates too. ``min_deviations``
-    deviations make a style outlier. The group's language (held by ``language_majority`` of
-    the answers whose language is known) and its system prompt (``system_prompt_majority``)
-    are its norms; small groups are compared with the whole dataset for those two.
+    Records are compared only within their scope (the rubric's ``scope``: the same source
+    file and kind by default), so one file's findings do not depend on what else the
+    workspace holds. Within a scope, each group (records sharing the ``group_by`` tag) of
+    at least ``min_group`` records is judged for style: a feature (headings, lists, code,
+    tables, emoji, exclamations) held by at least ``majority`` of the group is its norm, and
+    so is its absence; an answer whose length is ``length_factor`` times off the median
+    deviates too. ``min_deviations`` deviations make a style outlier. The group's language
+    (held by ``language_majority`` of the answers whose language is known) is its norm;
+    smaller groups use their scope's (when the scope has ``min_group`` records).
+
+    ``system_prompt_varies`` is for datasets meant to train one system prompt: when one
+    prompt is shared by ``system_prompt_majority`` of a group (or of its scope, for a small
+    group), a record with another prompt or none departs from it. Having a system prompt
+    where most records have none is not a finding.
     """
 
     name: ClassVar[str] = "consistency"
@@ -42,29 +59,38 @@ class ConsistencyCheck(DatasetCheck):
 
     def check(self, profiles: list[Profile]) -> DatasetResult:
         result = DatasetResult()
-        groups: dict[str | None, list[Profile]] = defaultdict(list)
+        scopes: dict[tuple[str | None, ...], list[Profile]] = defaultdict(list)
         for p in profiles:
-            groups[p.group].append(p)
+            scopes[p.scope].append(p)
         o = self.options
-        global_lang = _majority([p.language for p in profiles if p.language], o.language_majority)
-        global_sys = _majority([p.system for p in profiles], o.system_prompt_majority, allow_none=True)
         varied_sys: Counter[str] = Counter()
-        for key, members in groups.items():
-            big = len(members) >= o.min_group
-            if big:
-                self._style(members, result)
-            lang = _majority([p.language for p in members if p.language], o.language_majority) if big else None
-            self._language(members, lang or global_lang, key, result)
-            sys_norm = (
-                _majority([p.system for p in members], o.system_prompt_majority, allow_none=True)
-                if big
-                else global_sys
-            )
-            if sys_norm is not None:
+        n_groups = 0
+        for scope, in_scope in scopes.items():
+            wide = len(in_scope) >= o.min_group
+            scope_lang = _majority([p.language for p in in_scope if p.language], o.language_majority) if wide else None
+            scope_sys = _majority([p.system for p in in_scope], o.system_prompt_majority, allow_none=True) if wide else None
+            groups: dict[str | None, list[Profile]] = defaultdict(list)
+            for p in in_scope:
+                groups[p.group].append(p)
+            n_groups += len(groups)
+            for key, members in groups.items():
+                label = scope_label(scope, key if o.group_by else None, o.group_by)
+                big = len(members) >= o.min_group
+                if big:
+                    self._style(members, label, result)
+                lang = _majority([p.language for p in members if p.language], o.language_majority) if big else None
+                self._language(members, lang or scope_lang, label, result)
+                sys_norm = (
+                    _majority([p.system for p in members], o.system_prompt_majority, allow_none=True)
+                    if big
+                    else scope_sys
+                )
+                if sys_norm is None or sys_norm[0] is None:
+                    continue  # no shared prompt to depart from
                 for p in members:
                     if p.system != sys_norm[0]:
-                        varied_sys[group_name(key)] += 1
-                        _add(result, p, "system_prompt_varies", _sys_detail(p, sys_norm, key))
+                        varied_sys[label] += 1
+                        _add(result, p, "system_prompt_varies", _sys_detail(p, sys_norm, label))
         if varied_sys:
             total = sum(varied_sys.values())
             where_ = ", ".join(f"{g}: {n}" for g, n in varied_sys.most_common(5))
@@ -77,10 +103,10 @@ class ConsistencyCheck(DatasetCheck):
                 )
             )
         distinct = len({p.system for p in profiles if p.system is not None})
-        result.metrics = {"groups": len(groups), "distinct_system_prompts": distinct}
+        result.metrics = {"scopes": len(scopes), "groups": n_groups, "distinct_system_prompts": distinct}
         return result
 
-    def _style(self, members: list[Profile], result: DatasetResult) -> None:
+    def _style(self, members: list[Profile], label: str, result: DatasetResult) -> None:
         o = self.options
         n = len(members)
         shares = {f: sum(getattr(p, f) for p in members) / n for f in STYLE_FEATURES}
@@ -96,13 +122,13 @@ class ConsistencyCheck(DatasetCheck):
             if p.words * o.length_factor < median or p.words > median * o.length_factor:
                 why.append(f"{p.words} words against a median of {median:.0f}")
             if len(why) >= o.min_deviations:
-                _add(result, p, "style_outlier", f"In '{group_name(p.group)}': " + "; ".join(why) + ".")
+                _add(result, p, "style_outlier", f"In '{label}': " + "; ".join(why) + ".")
 
     def _language(
         self,
         members: list[Profile],
         norm: tuple[object, float] | None,
-        key: str | None,
+        label: str,
         result: DatasetResult,
     ) -> None:
         for p in members:
@@ -116,7 +142,7 @@ class ConsistencyCheck(DatasetCheck):
                     result,
                     p,
                     "language_mismatch",
-                    f"The answer is in '{p.language}'; {norm[1]:.0%} of '{group_name(key)}' is in '{norm[0]}'.",
+                    f"The answer is in '{p.language}'; {norm[1]:.0%} of '{label}' is in '{norm[0]}'.",
                 )
 
 
@@ -130,12 +156,10 @@ def _majority(values: list, share: float, allow_none: bool = False) -> tuple[obj
     return (value, n / len(values)) if n / len(values) >= share else None
 
 
-def _sys_detail(p: Profile, norm: tuple[object, float], key: str | None) -> str:
-    if norm[0] is None:
-        return f"It has a system prompt; {norm[1]:.0%} of '{group_name(key)}' has none."
+def _sys_detail(p: Profile, norm: tuple[object, float], label: str) -> str:
     if p.system is None:
-        return f"It has no system prompt; {norm[1]:.0%} of '{group_name(key)}' share one."
-    return f"Its system prompt differs from the one {norm[1]:.0%} of '{group_name(key)}' share."
+        return f"It has no system prompt; {norm[1]:.0%} of '{label}' share one."
+    return f"Its system prompt differs from the one {norm[1]:.0%} of '{label}' share."
 
 
 def _add(result: DatasetResult, p: Profile, code: str, detail: str) -> None:

@@ -36,6 +36,7 @@ class Profile:
     index: int
     id: str
     group: str | None = None
+    scope: tuple[str | None, ...] = ()  # what consistency compares the record with (see ProfileContext.scope)
     difficulty: str | None = None
     origin: str = "real"
     split: str | None = None
@@ -71,6 +72,7 @@ class ProfileContext:
     language: LanguageDetector | None = None
     ngram_every: int = 1  # keep n-gram hashes of every k-th record (distinct-n sample)
     ngram_words: int = 100
+    scope: tuple[str, ...] = ()  # source, kind, origin or tag:NAME (the consistency checks' scope)
 
 
 def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
@@ -82,7 +84,8 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
     p = Profile(
         index=index,
         id=record.id,
-        group=tags.get(ctx.group_tag),
+        group=tags.get(ctx.group_tag) if ctx.group_tag else None,
+        scope=tuple(scope_value(record, tags, key) for key in ctx.scope),
         difficulty=tags.get(ctx.difficulty_tag),
         origin=record.provenance.origin,
         split=tags.get(ctx.split_tag),
@@ -109,6 +112,20 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
     if ctx.ngram_every and index % ctx.ngram_every == 0 and answer:
         p.ngrams = ngram_hashes(prose, ctx.ngram_words)
     return p
+
+
+def scope_value(record: Record, tags: dict[str, str], key: str) -> str | None:
+    """A record's value for one consistency scope key (``source``, ``kind``, ``origin`` or ``tag:NAME``)."""
+    if key == "source":
+        prov = record.provenance
+        if prov.source_file is None and prov.template is not None:
+            return f"synth:{prov.template}"
+        return prov.source_file
+    if key == "kind":
+        return record.kind
+    if key == "origin":
+        return record.provenance.origin
+    return tags.get(key.removeprefix("tag:"))
 
 
 def profile_batch(records: list[Record], start: int, ctx: ProfileContext) -> list[Profile]:

@@ -1,17 +1,27 @@
-"""The rubric: which checks run, their thresholds, weights, and what fails the dataset."""
+"""The rubric: which checks run, their thresholds, weights, severities, and what fails the dataset."""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from curate.errors import UsageError
 
 PillarName = Literal["accuracy", "consistency", "diversity", "completeness", "format"]
+Level = Literal["error", "warning", "info"]
+LEVELS: tuple[str, ...] = ("error", "warning", "info")
+SCOPE_RE = r"^(source|kind|origin|tag:[A-Za-z0-9_.-]+)$"
 
 
 class RubricError(UsageError):
@@ -47,7 +57,10 @@ class SafetyOptions(Toggle):
 
 
 class ConsistencyOptions(Toggle):
-    group_by: str = "category"
+    scope: list[Annotated[str, StringConstraints(pattern=SCOPE_RE)]] = Field(
+        default_factory=lambda: ["source", "kind"]
+    )
+    group_by: str | None = "category"
     min_group: int = Field(20, ge=2)
     majority: float = Field(0.85, gt=0.5, le=1)
     length_factor: float = Field(8.0, gt=1)
@@ -136,6 +149,11 @@ class FailRules(_Model):
     scores_below: dict[PillarName, float] = Field(default_factory=dict)
     rates_above: dict[str, float] = Field(default_factory=dict)
     dataset_codes: list[str] = Field(default_factory=list)
+    error_share_above: float | None = Field(None, ge=0, le=1)
+
+
+class ExportRules(_Model):
+    approved_overrides_errors: bool = False
 
 
 class Rubric(_Model):
@@ -147,6 +165,8 @@ class Rubric(_Model):
     accuracy: Accuracy = Field(default_factory=Accuracy)
     scoring: Scoring = Field(default_factory=Scoring)
     fail: FailRules = Field(default_factory=FailRules)
+    severity: dict[str, Level] = Field(default_factory=dict)
+    export: ExportRules = Field(default_factory=ExportRules)
     source: str = "default"
 
     @model_validator(mode="after")
@@ -169,7 +189,16 @@ class Rubric(_Model):
         return key, self.targets[key]
 
     def code_weight(self, code: str) -> float:
+        """What a failed code costs a record's pillar score (an ``info`` code costs nothing)."""
+        if self.level(code) == "info":
+            return 0.0
         return self.scoring.code_weights.get(code, 1.0)
+
+    def level(self, code: str) -> str:
+        """The severity of a reason code: ``error`` (keeps the record out of an export by
+        default), ``warning`` (reported and scored, the record is kept) or ``info`` (reported).
+        A code the rubric does not name is an error."""
+        return self.severity.get(code, "error")
 
 
 def default_rubric_text() -> str:

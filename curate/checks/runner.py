@@ -29,6 +29,7 @@ from curate.checks.verdict import (
 from curate.records import Record, Reject
 
 Progress = Callable[[int, int], None]
+DATASET_SEVERITY = {"error": "fail", "warning": "warn", "info": "info"}
 register_codes("accuracy", ("judge_low_score",))
 
 
@@ -91,7 +92,8 @@ def validate_records(
     if opts.consistency.enabled:
         detector = LanguageDetector(prefix_chars=opts.language.prefix_chars, min_letters=opts.language.min_letters)
     ctx = ProfileContext(
-        group_tag=opts.consistency.group_by if opts.consistency.enabled else opts.diversity.category_tag,
+        group_tag=(opts.consistency.group_by if opts.consistency.enabled else opts.diversity.category_tag) or "",
+        scope=tuple(opts.consistency.scope),
         difficulty_tag=opts.diversity.difficulty_tag,
         split_tag=opts.readiness.split_tag,
         tokens=TokenCounter(spec, target_name) if opts.tokens.enabled else None,
@@ -124,6 +126,9 @@ def validate_records(
         t0 = time.perf_counter()
         res = check.check(profiles)
         timings[check.name] += time.perf_counter() - t0
+        for finding in res.findings:
+            if finding.code in rubric.severity:  # the rubric's level, in the dataset's words
+                finding.severity = DATASET_SEVERITY[rubric.level(finding.code)]
         dataset.extend(res.findings)
         metrics[check.name] = res.metrics
         if check.name == "diversity":
@@ -163,7 +168,10 @@ def validate_records(
         pass_rates["judge"] = round(
             sum(1 for v in outcome.scored if v.score is not None and v.score >= opts.judge.pass_score) / max(1, len(outcome.scored)), 4
         )
-    failures = decide(scores, dict(checks), dict(pillar_failures), total, dataset, rubric)
+    error_records = sum(
+        1 for rid in ids if any(not f.passed and rubric.level(f.code) == "error" for f in findings.get(rid, ()))
+    )
+    failures = decide(scores, dict(checks), dict(pillar_failures), total, dataset, rubric, error_records)
     return ValidationResult(
         verdict="fail" if failures else "pass",
         scores=scores,
@@ -173,7 +181,7 @@ def validate_records(
         findings=findings,
         dataset=dataset,
         failures=failures,
-        counts={"records": n, "rejects": len(reject_list), "total": total, "failed_records": sum(1 for rid in ids if any(not f.passed for f in findings.get(rid, ())))},
+        counts={"records": n, "rejects": len(reject_list), "total": total, "failed_records": sum(1 for rid in ids if any(not f.passed for f in findings.get(rid, ()))), "error_records": error_records},
         metrics=metrics,
         accuracy=accuracy,
         judge={v.record_id: {"score": v.score, "rationale": v.rationale, "error": v.error} for v in (outcome.verdicts if outcome else [])},
@@ -181,6 +189,7 @@ def validate_records(
         rubric=rubric.source,
         target=target_name if opts.tokens.enabled else None,
         record_order=ids,
+        severity={code: rubric.level(code) for code in checks},
     )
 
 

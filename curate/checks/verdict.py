@@ -38,6 +38,27 @@ class ValidationResult:
     rubric: str = "default"
     target: str | None = None
     record_order: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)  # code -> error | warning | info
+
+    def level(self, code: str) -> str:
+        return self.severity.get(code, "error")
+
+    @property
+    def by_severity(self) -> dict[str, dict[str, Any]]:
+        """Per severity: the records with at least one finding of it, and records per code.
+
+        ``error`` records are the ones `curate export` leaves out by default (``failed_checks``).
+        """
+        out: dict[str, dict[str, Any]] = {
+            level: {"records": 0, "codes": {}} for level in ("error", "warning", "info")
+        }
+        for code, n in self.checks.items():
+            out[self.level(code)]["codes"][code] = n
+        for rid in self.record_order:
+            levels = {self.level(f.code) for f in self.findings.get(rid, ()) if not f.passed}
+            for level in levels:
+                out[level]["records"] += 1
+        return out
 
     @property
     def records(self) -> dict[str, list[str]]:
@@ -101,8 +122,12 @@ def decide(
     total: int,
     dataset: list[DatasetFinding],
     rubric: Rubric,
+    error_records: int = 0,
 ) -> list[str]:
-    """Why the dataset fails the rubric (empty: it passes). Marks failing dataset findings."""
+    """Why the dataset fails the rubric (empty: it passes). Marks failing dataset findings.
+
+    ``error_records`` counts the records with an error finding (the ones an export leaves out).
+    """
     why: list[str] = []
     if total == 0:
         why.append("There are no records to validate.")
@@ -116,9 +141,16 @@ def decide(
         if count and rate > limit:
             noun = "record" if count == 1 else "records"
             why.append(f"{count} {noun} ({rate:.1%}) fail '{key}'; the rubric allows {limit:.1%}.")
+    share = rubric.fail.error_share_above
+    if share is not None and total and error_records / total > share:
+        errors = error_records
+        why.append(
+            f"{errors} records ({errors / total:.1%}) have an error finding and would be left out "
+            f"of an export; the rubric allows {share:.1%}."
+        )
     failing = set(rubric.fail.dataset_codes)
     for finding in dataset:
-        if finding.code in failing:
+        if finding.code in failing or rubric.level(finding.code) == "error":
             finding.severity = "fail"
             why.append(finding.detail)
     return why

@@ -54,7 +54,7 @@ def test_rejects_are_format_failures() -> None:
     assert result.records["data.jsonl:7"] == ["invalid_json"]
     assert result.checks["invalid_json"] == 1
     assert result.scores["format"] == 90.0
-    assert result.counts == {"records": 9, "rejects": 1, "total": 10, "failed_records": 1}
+    assert result.counts == {"records": 9, "rejects": 1, "total": 10, "failed_records": 1, "error_records": 1}
 
 
 def test_json_report_keys() -> None:

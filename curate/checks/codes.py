@@ -1,0 +1,83 @@
+"""Every reason code a check can report: its meaning, and the README table of codes and severities."""
+
+from __future__ import annotations
+
+from curate.errors import REASONS
+
+# One line per code that a check reports (rows that never became records use curate.errors.REASONS).
+CHECK_CODES: dict[str, str] = {
+    # structure (format)
+    "missing_content": "a message or answer is empty",
+    "example_missing_assistant_message": "the conversation has no assistant turn to learn from",
+    "role_order": "a system message is not first, or the turns do not start with a user and end with the answer",
+    "non_alternating_turns": "user and assistant turns do not alternate",
+    "invalid_tool_call": "a tool call is malformed or its result does not answer it",
+    "invalid_preference": "a preference pair is malformed (chosen and rejected missing or identical)",
+    "invalid_label": "an unpaired example's label is not a boolean",
+    # output format (format)
+    "invalid_json_output": "an answer the rubric declares JSON does not parse",
+    "missing_sql_block": "an answer the rubric declares SQL has no SQL code block",
+    "unbalanced_code_fence": "the answer's code fences do not pair up",
+    # tokens (format)
+    "too_long": "the chat-formatted example has more tokens than the target allows",
+    # completeness
+    "empty_answer": "the final answer has no text",
+    "truncated_answer": "the answer stops mid-sentence",
+    "open_code_fence": "the answer stops inside an open code block",
+    "answer_too_short": "a short answer to a question that asks for detail",
+    "unfilled_placeholder": "the answer holds a template placeholder such as [Your Name]",
+    "refusal_boilerplate": "the answer holds model boilerplate such as 'As an AI language model'",
+    # safety
+    "secret_in_text": "a credential (API key, token, private key) appears in a message",
+    "pii_email": "a personal e-mail address appears in a message",
+    "pii_phone": "a phone number appears in a message",
+    # consistency (compared within the record's scope and group)
+    "style_outlier": "the answer's style or length departs from its group's norm",
+    "language_mismatch": "the answer's language differs from its tag or its group's language",
+    "system_prompt_varies": "the system prompt differs from (or lacks) the one its group shares",
+    # accuracy
+    "judge_low_score": "the LLM judge scored the answer below the rubric's pass score",
+    # dataset level (diversity, readiness)
+    "dominant_category": "one category holds more than the rubric's share of the records",
+    "high_duplicate_rate": "exact-normalised duplicates exceed the rubric's share",
+    "low_distinct_n": "the answers' distinct-2 is below the rubric's floor",
+    "low_instruction_spread": "the instructions' verbs and topics are narrow",
+    "no_categories": "no record has the category tag, so balance is not measured",
+    "not_enough_records": "too few records for fine-tuning",
+    "synthetic_share_over_limit": "synthetic records exceed the share limit",
+    "test_split_size": "the test split is outside the rubric's size range",
+}
+
+
+def meaning(code: str) -> str:
+    """The one-line meaning of a reason code ('' when it is unknown).
+
+    >>> meaning("too_long")
+    'the chat-formatted example has more tokens than the target allows'
+    """
+    return CHECK_CODES.get(code) or REASONS.get(code, "")
+
+
+def codes_table(severity: dict[str, str] | None = None) -> str:
+    """The README's Markdown table of check codes: level, severity and meaning.
+
+    ``severity`` maps codes to their severity (default: the packaged rubric's).
+    """
+    from curate.checks.runner import all_checks
+
+    if severity is None:
+        from curate.checks.rubric import load_rubric
+
+        severity = load_rubric().severity
+    record_classes, dataset_classes = all_checks()
+    rows = ["| code | check | level | default severity | meaning |", "| --- | --- | --- | --- | --- |"]
+    for level, classes in (("record", record_classes), ("dataset", dataset_classes)):
+        for name, cls in classes.items():
+            for code in cls.codes:
+                rows.append(f"| `{code}` | {name} | {level} | {severity.get(code, 'error')} | {meaning(code)} |")
+    rows.append(f"| `judge_low_score` | judge | record | {severity.get('judge_low_score', 'error')} | {meaning('judge_low_score')} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m curate.checks.codes  (prints the README table)
+    print(codes_table(), end="")
