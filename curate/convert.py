@@ -6,6 +6,11 @@ rejected row: ``{source, line, code, message, raw}``. It is written only when th
 rejects; when a run has none, a rejects file left at that path by an earlier run is removed,
 so a rejects file next to an output always belongs to it. Both files appear atomically at
 the end; a run that fails half-way leaves the old files as they were.
+
+Meaning, not only counts: a preference pair written to an SFT format would lose its rejected
+answer, so by default it is rejected (``unsupported_in_target``); ``preference_side="chosen"``
+keeps its prompt and chosen answer as an SFT row and counts every rejected answer dropped
+(``dropped_rejected``). An undesirable unpaired example (label false) never becomes an SFT row.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ class ConvertSummary:
     rejects_path: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
     detection: Detection | None = None
+    preference_side: str | None = None
+    # rows written as SFT from a preference pair's chosen side: their rejected answers dropped
+    dropped_rejected: int = 0
 
     @property
     def empty(self) -> bool:
@@ -78,7 +86,49 @@ class ConvertSummary:
             "empty": self.empty,
             "detection": self.detection.to_dict() if self.detection else None,
             "warnings": self.warnings(),
+            "preference_side": self.preference_side,
+            "dropped_rejected": self.dropped_rejected,
         }
+
+
+PREFERENCE_SIDES = ("chosen",)
+
+
+def check_preference_side(side: str | None) -> str | None:
+    """``None`` or ``"chosen"``; a UsageError says why the rejected side is not offered."""
+    if side is None:
+        return None
+    key = side.strip().lower()
+    if key in PREFERENCE_SIDES:
+        return key
+    if key == "rejected":
+        raise UsageError(
+            "--preference-side rejected would make each pair's worse answer an SFT training "
+            "target.",
+            "Use --preference-side chosen, or keep the pairs in a preference format.",
+        )
+    raise UsageError(f"Unknown preference side '{side}'.", "Use --preference-side chosen.")
+
+
+def chosen_side(record: Record) -> Record:
+    """A preference pair as the SFT record of its prompt and chosen answer (rejected dropped).
+
+    >>> from curate.records import Message
+    >>> pair = Record(kind="preference", messages=[Message(role="user", content="q")],
+    ...               chosen=[Message(role="assistant", content="good")],
+    ...               rejected=[Message(role="assistant", content="bad")])
+    >>> sft = chosen_side(pair)
+    >>> sft.kind, [m.content for m in sft.messages], sft.rejected
+    ('sft', ['q', 'good'], None)
+    """
+    return record.model_copy(
+        update={
+            "kind": "sft",
+            "messages": [*record.messages, *(record.chosen or [])],
+            "chosen": None,
+            "rejected": None,
+        }
+    )
 
 
 def default_rejects_path(output: str | Path) -> Path:
@@ -143,13 +193,18 @@ def convert(
     *,
     sample: int = DEFAULT_SAMPLE,
     progress: Progress | None = None,
+    preference_side: str | None = None,
 ) -> ConvertSummary:
     """Convert ``input`` into format ``to`` at ``output`` (container from its extension).
+
+    ``preference_side="chosen"`` writes a preference pair to an SFT format as its prompt and
+    chosen answer (counted in ``dropped_rejected``); without it such pairs are rejected.
 
     Raises ``UsageError`` (unknown format, bad output name, undetectable input) or
     ``UnreadableInput`` before anything is written.
     """
     target = get_format(to)
+    side = check_preference_side(preference_side)
     output_container(output)
     out_path, in_path = Path(output), Path(input)
     rejects = Path(rejects_path) if rejects_path else default_rejects_path(output)
@@ -169,9 +224,13 @@ def convert(
         detected_format=source.detection.format,
         from_format=source.format_name,
         detection=source.detection,
+        preference_side=side,
     )
+    render, written = target.render, None
+    if side is not None and "preference" not in target.kinds and "sft" in target.kinds:
+        render, written = _chosen_side(target.render, summary)
     with open_row_writer(out_path) as writer, RejectSink(rejects) as sink:
-        summary.read = _pump(source, target.render, writer.write, sink, progress)
+        summary.read = _pump(source, render, writer.write, sink, progress, written)
         summary.written = writer.count
     summary.rejected = sink.count
     summary.reasons = dict(sorted(sink.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -181,14 +240,36 @@ def convert(
     return summary
 
 
+def _chosen_side(
+    render: Callable[[Record], dict[str, Any]], summary: ConvertSummary
+) -> tuple[Callable[[Record], dict[str, Any]], Callable[[Record], None]]:
+    """``render`` with preference pairs written as their chosen side, and the hook that
+    counts each such pair once its row is written."""
+
+    def chosen_render(record: Record) -> dict[str, Any]:
+        if record.kind == "preference" and record.chosen:
+            return render(chosen_side(record))
+        return render(record)
+
+    def count(record: Record) -> None:
+        if record.kind == "preference" and record.chosen:
+            summary.dropped_rejected += 1
+
+    return chosen_render, count
+
+
 def _pump(
     source: RecordSource,
     render: Callable[[Record], dict[str, Any]],
     write: Callable[[dict[str, Any]], None],
     sink: RejectSink,
     progress: Progress | None,
+    written: Callable[[Record], None] | None = None,
 ) -> int:
-    """Move every row from source to writer or sink; returns the number of rows read."""
+    """Move every row from source to writer or sink; returns the number of rows read.
+
+    ``written`` is called with each record whose row was written.
+    """
     name = source.name
     reader = source.reader
     read = 0
@@ -202,6 +283,8 @@ def _pump(
             continue
         try:
             write(render(result))
+            if written is not None:
+                written(result)
         except RowError as exc:
             sink.add(name, row, exc)
         except Exception as exc:  # a format must raise RowError; never let bad data crash

@@ -28,6 +28,12 @@ Examples:
   curate convert chats.jsonl --to alpaca -o train.json
   curate convert dump.json --from sharegpt --to openai-jsonl -o chat.jsonl.gz
   curate convert pairs.parquet --to trl-preference -o pairs.jsonl --json
+  curate convert dpo.jsonl --to alpaca --preference-side chosen -o sft.json
+
+A preference pair written to an SFT format (alpaca, openai-jsonl, sharegpt, completion) \
+would lose its rejected answer, so it is rejected (unsupported_in_target) unless \
+--preference-side chosen keeps its chosen side; the summary counts the rejected answers \
+dropped. An undesirable unpaired example (label false) never becomes an SFT row.
 
 Exit codes: 0 every row converted; 1 some rows rejected (the output is still written, \
 the rejected rows are in OUTPUT.rejects.jsonl); 2 usage error or unreadable input. \
@@ -62,12 +68,25 @@ def convert_command(
         typer.Option("--rejects", help="Where rejected rows go (default OUTPUT.rejects.jsonl)."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    preference_side: Annotated[
+        str | None,
+        typer.Option(
+            "--preference-side",
+            help=(
+                "Write preference pairs to an SFT format as their prompt and chosen answer "
+                "(the rejected answers are dropped and counted). Only 'chosen' is accepted."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Convert a dataset file to another format; every row ends in OUTPUT or the rejects file."""
     with cli_errors():
         size = RowReader(input).size
         with byte_progress("Converting", size) as progress:
-            summary = convert(input, output, to, from_, rejects, progress=progress)
+            summary = convert(
+                input, output, to, from_, rejects, progress=progress, preference_side=preference_side
+            )
     if json_out:
         print_json(summary.to_dict())
     else:
@@ -83,9 +102,12 @@ def show_summary(summary: ConvertSummary) -> None:
     line = (
         f"read {summary.read} = written {summary.written} + rejected {summary.rejected}"
     )
+    kept = side_note(summary)
     if not console.is_terminal:  # plain lines for pipes and logs, never wrapped
         typer.echo(f"{summary.input} ({fmt}) -> {summary.output} ({summary.to})")
         typer.echo(line)
+        if kept:
+            typer.echo(kept)
         for code, count in summary.reasons.items():
             typer.echo(f"  {code}: {count}")
         if summary.rejects_path:
@@ -104,6 +126,8 @@ def show_summary(summary: ConvertSummary) -> None:
     table.add_column("rejected", justify="right", style="red" if summary.rejected else None)
     table.add_row(str(summary.read), "=", str(summary.written), "+", str(summary.rejected))
     console.print(table)
+    if kept:
+        console.print(kept)
     if summary.reasons:
         reasons = Table(title="Rejected rows by reason", min_width=30)
         reasons.add_column("reason code")
@@ -112,6 +136,17 @@ def show_summary(summary: ConvertSummary) -> None:
             reasons.add_row(code, str(count))
         console.print(reasons)
         console.print(f"Rejected rows are in [bold]{escape(summary.rejects_path or '')}[/bold]")
+
+
+def side_note(summary: ConvertSummary) -> str | None:
+    """What --preference-side did to the written rows, or None when it changed nothing."""
+    if not summary.dropped_rejected:
+        return None
+    n = summary.dropped_rejected
+    return (
+        f"{n} written rows are the {summary.preference_side} side of a preference pair: "
+        f"{n} rejected answers dropped (--preference-side {summary.preference_side})"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -144,8 +144,9 @@ def check_tool_calls(calls: Any, index: int) -> list[dict[str, Any]]:
 
 
 def parse_function_call(value: str, where: str) -> list[dict[str, Any]]:
-    """A ShareGPT ``function_call`` turn's JSON value (one ``{name, arguments}`` object or a
-    list of them) as OpenAI-shaped tool calls; ``where`` names the turn in error sentences."""
+    """A ShareGPT ``function_call`` turn's JSON value (one ``{name, arguments}`` object, with an
+    optional carried ``id``, or a list of them) as OpenAI-shaped tool calls; ``where`` names the
+    turn in error sentences."""
     import orjson
 
     try:
@@ -160,7 +161,7 @@ def parse_function_call(value: str, where: str) -> list[dict[str, Any]]:
             "invalid_tool_call", f"{where}: the function call must be an object or a list of them."
         )
     for call in calls:
-        extra = set(call) - {"name", "arguments"}
+        extra = set(call) - {"name", "arguments", "id"}
         if extra:
             raise RowError(
                 "invalid_tool_call",
@@ -168,7 +169,10 @@ def parse_function_call(value: str, where: str) -> list[dict[str, Any]]:
             )
         if not isinstance(call.get("name"), str):
             raise RowError("invalid_tool_call", f"{where}: the function call has no name.")
-    return check_tool_calls([{"function": c} for c in calls], 0)
+        if "id" in call and (not isinstance(call["id"], str) or not call["id"]):
+            raise RowError("invalid_tool_call", f"{where}: the function call's id must be text.")
+    # an "id" is a tool-call id carried from an OpenAI source (see curate.formats.sharegpt)
+    return check_tool_calls([{"function": c, "id": c.get("id")} for c in calls], 0)
 
 
 def require_assistant(messages: list[dict[str, Any]]) -> None:
@@ -237,15 +241,23 @@ def layout_of(meta: dict[str, Any], fmt: str) -> Any:
 def sft_messages(record: Record) -> list[Message]:
     """The conversation an SFT writer renders for any kind of record.
 
-    A preference pair gives its prompt plus the chosen side; an unpaired example gives its
-    turns when its label is True, and cannot be written when it is False.
+    A preference pair cannot be written: an SFT row would silently lose its rejected answer
+    (``curate convert --preference-side chosen`` makes the pair an SFT record first, counted).
+    An unpaired example gives its turns when its label is True, and cannot be written when it
+    is False (its completion is what the model should not say).
     """
     if record.kind == "preference":
-        if not record.chosen:
-            raise RowError("unsupported_in_target", "The preference pair has no chosen answer.")
-        return [*record.messages, *record.chosen]
+        raise RowError("unsupported_in_target", PREFERENCE_TO_SFT)
     if record.kind == "unpaired" and record.label is not True:
-        raise RowError(
-            "unsupported_in_target", "An undesirable example cannot become a training target."
-        )
+        raise RowError("unsupported_in_target", UNDESIRABLE_TO_SFT)
     return record.messages
+
+
+PREFERENCE_TO_SFT = (
+    "A preference pair cannot become an SFT row without losing its rejected answer; "
+    "pass --preference-side chosen to keep the chosen side."
+)
+UNDESIRABLE_TO_SFT = (
+    "An undesirable example (label false) cannot become an SFT training target: "
+    "its completion is what the model should not say."
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from curate.convert import chosen_side
 from curate.errors import RowError
 from curate.formats.alpaca import FORMAT
 from curate.formats.openai_chat import FORMAT as OPENAI
@@ -200,7 +201,10 @@ def test_preference_and_text_records() -> None:
         chosen=[msg("assistant", "good")],
         rejected=[msg("assistant", "bad")],
     )
-    assert FORMAT.render(pair) == {"instruction": "q", "input": "", "output": "good"}
+    with pytest.raises(RowError) as info:
+        FORMAT.render(pair)  # an SFT row would lose the rejected answer
+    assert info.value.code == "unsupported_in_target"
+    assert FORMAT.render(chosen_side(pair)) == {"instruction": "q", "input": "", "output": "good"}
 
 
 def test_score() -> None:

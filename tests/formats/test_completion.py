@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from curate.convert import chosen_side
 from curate.errors import RowError
 from curate.formats import get_format
 from curate.formats.completion import FORMAT
@@ -147,7 +148,7 @@ def test_records_completion_cannot_hold_are_rejected(record: Record) -> None:
     assert render_code(record) == "unsupported_in_target"
 
 
-def test_text_preference_renders_prompt_and_chosen_strings() -> None:
+def test_text_preference_is_rejected_and_its_chosen_side_renders() -> None:
     pair = Record(
         kind="preference",
         text=True,
@@ -155,7 +156,8 @@ def test_text_preference_renders_prompt_and_chosen_strings() -> None:
         chosen=[msg("assistant", " blue.")],
         rejected=[msg("assistant", " green.")],
     )
-    assert FORMAT.render(pair) == {"prompt": "The sky is", "completion": " blue."}
+    assert render_code(pair) == "unsupported_in_target"
+    assert FORMAT.render(chosen_side(pair)) == {"prompt": "The sky is", "completion": " blue."}
 
 
 def test_score() -> None:

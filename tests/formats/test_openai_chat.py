@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from curate.convert import chosen_side
 from curate.errors import RowError
 from curate.formats import get_format
 from curate.formats.openai_chat import FORMAT
@@ -186,14 +187,17 @@ def rec(*msgs: tuple[str, str], **fields: Any) -> Record:
     return Record(messages=[Message(role=r, content=c) for r, c in msgs], **fields)  # type: ignore[arg-type]
 
 
-def test_preference_renders_prompt_and_chosen() -> None:
+def test_preference_is_rejected_and_its_chosen_side_renders() -> None:
     pair = Record(
         kind="preference",
         messages=[Message(role="user", content="Best join for skew?")],
         chosen=[Message(role="assistant", content="Salt the key.")],
         rejected=[Message(role="assistant", content="Cross join.")],
     )
-    out = FORMAT.render(pair)
+    with pytest.raises(RowError) as info:
+        FORMAT.render(pair)  # an SFT row would lose the rejected answer
+    assert info.value.code == "unsupported_in_target"
+    out = FORMAT.render(chosen_side(pair))
     assert out["messages"] == [
         {"role": "user", "content": "Best join for skew?"},
         {"role": "assistant", "content": "Salt the key."},

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
+from curate.convert import chosen_side
 from curate.errors import RowError
 from curate.formats.openai_chat import FORMAT as OPENAI
 from curate.formats.sharegpt import FORMAT
@@ -242,14 +243,15 @@ def test_undesirable_unpaired_record_is_not_written() -> None:
     assert render_code(rec) == "unsupported_in_target"
 
 
-def test_preference_record_renders_the_chosen_side() -> None:
+def test_preference_record_is_rejected_and_its_chosen_side_renders() -> None:
     rec = Record(
         kind="preference",
         messages=[msg("user", "q")],
         chosen=[msg("assistant", "good")],
         rejected=[msg("assistant", "bad")],
     )
-    assert FORMAT.render(rec) == conv(
+    assert render_code(rec) == "unsupported_in_target"
+    assert FORMAT.render(chosen_side(rec)) == conv(
         {"from": "human", "value": "q"}, {"from": "gpt", "value": "good"}
     )
 
