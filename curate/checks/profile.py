@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from curate.checks.language import LanguageDetector
+from curate.checks.language import LanguageDetector, language_mismatch
 from curate.checks.text import answer_text, effective_tags, instruction_text, strip_code, word_count
 from curate.checks.tokens import TokenCounter
 from curate.records import Record
@@ -42,6 +42,8 @@ class Profile:
     split: str | None = None
     declared_language: str | None = None
     language: str | None = None
+    prompt_language: str | None = None  # of the last user turn, when the answer's is known
+    language_issue: str | None = None  # why the answer's language does not fit (language_mismatch)
     words: int = 0
     headings: bool = False
     lists: bool = False
@@ -109,6 +111,9 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
         p.token_limit = ctx.tokens.limit
     if ctx.language is not None:
         p.language = ctx.language.detect(answer) if answer else None
+        if p.language is not None and not p.declared_language and instruction:
+            p.prompt_language = ctx.language.detect(instruction)
+        p.language_issue = language_mismatch(p.language, p.prompt_language, p.declared_language, instruction)
     if ctx.ngram_every and index % ctx.ngram_every == 0 and answer:
         p.ngrams = ngram_hashes(prose, ctx.ngram_words)
     return p
