@@ -12,7 +12,9 @@ from curate.checks.verdict import ValidationResult
 
 # Records that can still be exported: not rejected in review, not replaced by an edit.
 USABLE = ("state!=rejected", "state!=edited")
-SUMMARY_KEYS = ("verdict", "scores", "overall", "counts", "checks", "failures", "rubric", "target")
+SUMMARY_KEYS = (
+    "verdict", "scores", "overall", "counts", "checks", "failures", "rubric", "target", "severity", "by_severity"
+)
 
 
 def workspace_rubric(ws: Any, path: str | None = None) -> Rubric:
@@ -48,7 +50,8 @@ def validate_workspace(
         judge=judge,
         progress=progress,
     )
-    store_results(store, result, {"rubric": rubric.source, "target": result.target, "where": where or []})
+    meta = {"rubric": rubric.source, "target": result.target, "where": where or []}
+    store_results(store, result, meta, export=rubric.export.model_dump())
     return result
 
 
@@ -70,9 +73,17 @@ def check_rows(result: ValidationResult) -> Iterator[Any]:
             yield CheckResult(rid, f.code, f.passed, f.score, f.detail or None)
 
 
-def store_results(store: Any, result: ValidationResult, meta: dict[str, Any]) -> int:
-    """Write a ``checks`` run with every record's results; returns the run id."""
+def store_results(
+    store: Any, result: ValidationResult, meta: dict[str, Any], export: dict[str, Any] | None = None
+) -> int:
+    """Write a ``checks`` run with every record's results; returns the run id.
+
+    The run's summary keeps each code's severity and the rubric's ``export`` rules, so
+    `curate export` applies the same policy that `curate validate` reported.
+    """
     summary = {k: v for k, v in to_json(result).items() if k in SUMMARY_KEYS}
+    if export is not None:
+        summary["export"] = export
     run_id = store.start_run("checks", meta)
     try:
         store.put_check_results(run_id, check_rows(result))

@@ -17,7 +17,7 @@ def to_json(result: ValidationResult) -> dict[str, Any]:
     holds the findings (with their sentences) of the records that failed something.
     """
     details = {
-        rid: [f.to_dict() for f in found if not f.passed]
+        rid: [f.to_dict() | {"severity": result.level(f.code)} for f in found if not f.passed]
         for rid, found in result.findings.items()
         if any(not f.passed for f in found)
     }
@@ -30,6 +30,8 @@ def to_json(result: ValidationResult) -> dict[str, Any]:
         "checks": result.checks,
         "pass_rates": result.pass_rates,
         "pillars": {code: CODE_PILLAR.get(code, "format") for code in result.checks},
+        "severity": {code: result.level(code) for code in result.checks},
+        "by_severity": result.by_severity,
         "dataset": [f.to_dict() for f in result.dataset],
         "accuracy": result.accuracy,
         "diversity": result.metrics.get("diversity", {}),
@@ -63,6 +65,7 @@ def to_markdown(result: ValidationResult, max_records: int = 200) -> str:
     ]
     if result.failures:
         out += ["Why it fails:", ""] + [f"- {w}" for w in result.failures] + [""]
+    out += [export_note(result), ""]
     out += ["## Checklist scores (0-100)", "", "| pillar | score |", "| --- | --- |"]
     out += [f"| {p} | {_score(result.scores.get(p))} |" for p in PILLARS]
     out += [f"| overall | {_score(result.overall)} |", ""]
@@ -100,8 +103,16 @@ def to_markdown(result: ValidationResult, max_records: int = 200) -> str:
         ]
     out += ["## Checks", "", "| check | pass rate |", "| --- | --- |"]
     out += [f"| {name} | {rate:.1%} |" for name, rate in result.pass_rates.items()]
-    out += ["", "| code | pillar | records |", "| --- | --- | --- |"]
-    out += [f"| `{code}` | {CODE_PILLAR.get(code, 'format')} | {n} |" for code, n in result.checks.items()]
+    out += ["", "| code | severity | pillar | records |", "| --- | --- | --- | --- |"]
+    out += [
+        f"| `{code}` | {result.level(code)} | {CODE_PILLAR.get(code, 'format')} | {n} |"
+        for code, n in result.checks.items()
+    ]
+    levels = result.by_severity
+    out += ["", "| severity | records | codes |", "| --- | --- | --- |"]
+    out += [
+        f"| {level} | {v['records']} | {describe_codes(v['codes']) or '-'} |" for level, v in levels.items()
+    ]
     out += ["", "## Records with findings", ""]
     failed = [rid for rid in result.record_order if any(not f.passed for f in result.findings.get(rid, ()))]
     if not failed:
@@ -115,6 +126,35 @@ def to_markdown(result: ValidationResult, max_records: int = 200) -> str:
         if len(failed) > max_records:
             out.append(f"\n... and {len(failed) - max_records} more (see `--json`).")
     return "\n".join(out) + "\n"
+
+
+def describe_codes(codes: dict[str, int]) -> str:
+    """``too_long 3, empty_answer 1`` (most first)."""
+    return ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def export_note(result: ValidationResult) -> str:
+    """What `curate export` does with these findings, in one sentence.
+
+    Error findings keep a record out of an export by default; warnings and notes do not.
+    """
+    levels = result.by_severity
+    errors, warnings = levels["error"], levels["warning"]
+    n = result.counts.get("records", 0)
+    if errors["records"]:
+        share = f" ({errors['records'] / n:.1%} of the records)" if n else ""
+        head = (
+            f"{errors['records']} record{'s' if errors['records'] != 1 else ''} with an error finding"
+            f"{share} would be left out of an export as failed_checks ({describe_codes(errors['codes'])})"
+        )
+    else:
+        head = "No record has an error finding, so an export leaves none out as failed_checks"
+    if warnings["records"]:
+        head += (
+            f"; {warnings['records']} with warnings only are kept "
+            f"({describe_codes(warnings['codes'])})"
+        )
+    return head + "."
 
 
 def _dist(values: dict[str, float] | None) -> str:

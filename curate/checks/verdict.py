@@ -45,9 +45,10 @@ class ValidationResult:
 
     @property
     def by_severity(self) -> dict[str, dict[str, Any]]:
-        """Per severity: the records with at least one finding of it, and records per code.
+        """Per severity: the records whose worst finding has it, and records per code.
 
-        ``error`` records are the ones `curate export` leaves out by default (``failed_checks``).
+        ``error`` records are the ones `curate export` leaves out by default (``failed_checks``);
+        ``warning`` and ``info`` records are kept. The records add up to ``failed_records``.
         """
         out: dict[str, dict[str, Any]] = {
             level: {"records": 0, "codes": {}} for level in ("error", "warning", "info")
@@ -56,8 +57,9 @@ class ValidationResult:
             out[self.level(code)]["codes"][code] = n
         for rid in self.record_order:
             levels = {self.level(f.code) for f in self.findings.get(rid, ()) if not f.passed}
-            for level in levels:
-                out[level]["records"] += 1
+            worst = next((level for level in out if level in levels), None)
+            if worst is not None:
+                out[worst]["records"] += 1
         return out
 
     @property

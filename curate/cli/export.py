@@ -33,7 +33,8 @@ Examples:
   curate export --format llama-factory --out exports/lf --json
 
 Formats: openai-jsonl, openai-preference, trl, alpaca, sharegpt, llama-factory, completion.
-By default only records that passed `curate validate`, are the representative of their
+By default only records without an error finding in `curate validate` (warnings are kept;
+severities come from the rubric), are the representative of their
 duplicate cluster, are not contaminated and are approved (synthetic ones always; real ones
 when [export] require_real_approval) leave the workspace; every other record is counted by
 reason. A split over max_synthetic_share is refused unless --cap-synthetic.
@@ -158,6 +159,8 @@ def summary(plan: ExportPlan, result: ExportResult | None) -> dict[str, Any]:
         "left_out_examples": {
             k: plan.selection.examples[k] for k in plan.selection.left_out_dict()
         },
+        "failed_checks_by_code": plan.selection.failed_checks_by_code(),
+        "exported_findings": plan.findings,
         "synthetic_share": shares,
         "max_synthetic_share": plan.options.max_synthetic_share,
         "policy": policy_section(plan),
@@ -172,6 +175,9 @@ def summary(plan: ExportPlan, result: ExportResult | None) -> dict[str, Any]:
 
 def show_plan(plan: ExportPlan) -> None:
     """The policy, the counts and what was left out, printed before anything is written."""
+    from curate.export.manifest import findings_notes
+    from curate.export.policy import describe_left_out
+
     console.print(f"[bold]Policy[/bold] ({escape(plan.target.name)}, {plan.options.kind}):")
     for rule in plan.rules:
         console.print(f"  - {escape(rule)}")
@@ -182,7 +188,10 @@ def show_plan(plan: ExportPlan) -> None:
     )
     left = plan.selection.left_out_dict()
     if left:
-        console.print("Left out: " + ", ".join(f"{k} {n}" for k, n in left.items()) + ".")
+        by_code = plan.selection.failed_checks_by_code()
+        console.print("Left out: " + escape(describe_left_out(left, by_code)) + ".")
+    for note in findings_notes(plan):
+        console.print(escape(note))
     for line in plan.unsupported:
         err_console.print(f"  [yellow]unsupported_in_target[/yellow] {escape(line)}")
     for note in plan.notes:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from curate.checks.base import PILLARS
-from curate.checks.report import to_json, to_markdown
+from curate.checks.report import export_note, to_json, to_markdown
 from curate.checks.verdict import CODE_PILLAR, ValidationResult
 from curate.cli.output import (
     EXIT_FINDINGS,
@@ -147,13 +147,21 @@ def show_result(result: ValidationResult, limit: int = 20) -> None:
     if hp:
         console.print(f"suggested: {hp['epochs_range']} epochs, LoRA rank {hp['lora_rank_range']} ({hp['task']})")
     if result.checks:
-        table = Table(title="Failed checks", title_justify="left")
+        table = Table(title="Findings by code", title_justify="left")
         table.add_column("code")
+        table.add_column("severity")
         table.add_column("pillar")
         table.add_column("records", justify="right")
+        level_colour = {"error": "red", "warning": "yellow", "info": "dim"}
         for code, n in result.checks.items():
-            table.add_row(code, CODE_PILLAR.get(code, "format"), str(n))
+            level = result.level(code)
+            table.add_row(code, f"[{level_colour[level]}]{level}[/]", CODE_PILLAR.get(code, "format"), str(n))
         console.print(table)
+        levels = result.by_severity
+        console.print(
+            "records by worst finding: "
+            + ", ".join(f"{level} {v['records']}" for level, v in levels.items())
+        )
     rates = ", ".join(f"{k} {v:.1%}" for k, v in result.pass_rates.items())
     console.print(f"pass rates: {rates}")
     failed = [rid for rid in result.record_order if any(not f.passed for f in result.findings.get(rid, ()))]
@@ -168,6 +176,7 @@ def show_result(result: ValidationResult, limit: int = 20) -> None:
         console.print(table)
         if len(failed) > limit:
             console.print(f"[dim]... {len(failed) - limit} more (--limit, --json or --report)[/dim]")
+    console.print(escape(export_note(result)))
     if result.passed:
         console.print("[bold green]PASS[/bold green] the dataset meets the rubric.")
     else:

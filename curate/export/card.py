@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from curate.checks.codes import meaning
+from curate.export.manifest import findings_notes
 from curate.export.plan import ExportPlan
 from curate.export.policy import REASONS
 from curate.export.stats import export_stats, generators
@@ -178,6 +180,13 @@ def provenance(plan: ExportPlan) -> list[str]:
         )
     else:
         lines.append("None.")
+    by_code = plan.selection.failed_checks_by_code()
+    if by_code:
+        lines += ["", "`failed_checks` by error code (a record with two codes counts under each):", ""]
+        lines += _table(["code", "records", "meaning"], [[f"`{c}`", n, meaning(c)] for c, n in by_code.items()])
+    notes = findings_notes(plan)
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
     if plan.notes:
         lines += ["", *(f"- {note}" for note in plan.notes)]
     return lines + [""]

@@ -70,8 +70,36 @@ def policy_section(plan: ExportPlan) -> dict[str, Any]:
         "exported": sum(len(v) for v in plan.records.values()),
         "left_out": left_out,
         "left_out_reasons": {k: REASONS[k] for k in left_out},
+        "failed_checks_by_code": plan.selection.failed_checks_by_code(),
+        "approved_overrides_errors": o.approved_overrides_errors,
+        "exported_findings": plan.findings,
+        "findings_notes": findings_notes(plan),
         "notes": plan.notes,
     }
+
+
+def findings_notes(plan: ExportPlan) -> list[str]:
+    """Sentences on what the exported records still carry, for the manifest and the card."""
+    f = plan.findings
+    out = []
+    if f["with_warnings"]:
+        codes = ", ".join(f"{c} {n}" for c, n in f["warning_codes"].items())
+        out.append(
+            f"{f['with_warnings']} exported records carry warnings ({codes}); "
+            "warnings are reported, not grounds to leave a record out."
+        )
+    if f["approved_despite_warnings"]:
+        out.append(
+            f"{f['approved_despite_warnings']} exported records were approved by a reviewer "
+            "despite warnings."
+        )
+    if f["approved_despite_errors"]:
+        out.append(
+            f"{f['approved_despite_errors']} exported records were approved by a reviewer despite "
+            "error findings and exported because the rubric sets "
+            "export.approved_overrides_errors."
+        )
+    return out
 
 
 def scores_section(plan: ExportPlan) -> dict[str, Any]:

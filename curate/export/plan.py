@@ -13,7 +13,7 @@ from typing import Any
 from curate.errors import CurateError, RowError, UsageError
 from curate.export.base import Layout, Target
 from curate.export.guard import Share, SyntheticShareExceeded, cap_split
-from curate.export.policy import PolicyOptions, Selection, select
+from curate.export.policy import PolicyOptions, Selection, exported_findings, select
 from curate.export.targets import get_target
 from curate.records import Record
 from curate.split.facts import (
@@ -89,6 +89,15 @@ class ExportPlan:
         )
 
     @property
+    def exported_ids(self) -> list[str]:
+        return [r.id for s in SPLITS for r in self.records[s]]
+
+    @property
+    def findings(self) -> dict[str, Any]:
+        """What the exported records still carry (see ``policy.exported_findings``)."""
+        return exported_findings(self.exported_ids, self.facts, self.options, self.checks)
+
+    @property
     def rules(self) -> list[str]:
         return self.options.rules(self.checks.run_id, self.dedupe_run, self.contamination_run)
 
@@ -148,6 +157,7 @@ def plan_export(
             "No record is assigned to a split yet.", "Run `curate split` first, then export."
         )
     dedupe_run, clusters = load_clusters(store)
+    severity, overrides = check_policy(ws, checks)
     options = PolicyOptions(
         kind=kind,
         skip_checks=skip_checks,
@@ -155,6 +165,8 @@ def plan_export(
         require_real_approval=ws.settings.export.require_real_approval,
         cap_synthetic=cap_synthetic,
         max_synthetic_share=ws.settings.max_synthetic_share,
+        approved_overrides_errors=overrides,
+        severity=severity,
     )
     selection = select(facts, options, checks, clusters, load_contaminated(store))
     loaded = store.get_many([i for s in SPLITS for i in selection.kept[s]])
@@ -181,6 +193,23 @@ def plan_export(
     if plan.refusal is None and not plan.rows["train"]:
         plan.refusal = NothingToExport(kind, plan.selection.left_out_dict())
     return plan
+
+
+def check_policy(ws: Any, checks: Checks) -> tuple[dict[str, str], bool]:
+    """Each failed code's severity and ``export.approved_overrides_errors``: as the latest
+    `curate validate` run recorded them (so export applies the policy validate reported),
+    else from the workspace's rubric (a run stored before severities were recorded)."""
+    stored_severity = checks.summary.get("severity")
+    stored_export = checks.summary.get("export")
+    if isinstance(stored_severity, dict) and isinstance(stored_export, dict):
+        return dict(stored_severity), bool(stored_export.get("approved_overrides_errors"))
+    from curate.checks.annotate import workspace_rubric
+
+    rubric = workspace_rubric(ws)
+    codes = {c for found in checks.failed.values() for c in found}
+    severity = {c: rubric.level(c) for c in codes} | dict(stored_severity or {})
+    export = stored_export if isinstance(stored_export, dict) else rubric.export.model_dump()
+    return severity, bool(export.get("approved_overrides_errors"))
 
 
 def render_rows(plan: ExportPlan) -> None:

@@ -19,7 +19,7 @@ REASONS: dict[str, str] = {
     "rejected_by_review": "a reviewer rejected the record",
     "contaminated": "the record duplicates an outside dataset (an evaluation set)",
     "not_checked": "the record was added after the last `curate validate` run",
-    "failed_checks": "the record failed a check of the latest `curate validate` run",
+    "failed_checks": "the record has an error finding in the latest `curate validate` run",
     "duplicate": "the record duplicates its cluster's representative",
     "not_approved": "the record needs a reviewer's approval",
     "not_split": "the record has no split (added after the last `curate split`)",
@@ -39,6 +39,16 @@ class PolicyOptions:
     require_real_approval: bool = False
     cap_synthetic: bool = False
     max_synthetic_share: float = 0.30
+    approved_overrides_errors: bool = False
+    severity: dict[str, str] = field(default_factory=dict)  # code -> error | warning | info
+
+    def level(self, code: str) -> str:
+        """A code's severity (a code the validate run did not name is an error)."""
+        return self.severity.get(code, "error")
+
+    def errors(self, codes: list[str]) -> list[str]:
+        """The codes among ``codes`` that keep a record out (its error findings)."""
+        return [c for c in codes if self.level(c) == "error"]
 
     def rules(
         self, checks_run: int | None, dedupe_run: int | None, contamination_run: int | None = None
@@ -49,8 +59,14 @@ class PolicyOptions:
             out.append("checklist not applied (--skip-checks)")
         else:
             out.append(
-                f"only records that passed every check of `curate validate` run {checks_run}"
+                f"only records without an error finding in `curate validate` run {checks_run} "
+                "(warnings are reported and kept)"
             )
+            if self.approved_overrides_errors:
+                out.append(
+                    "approved records are exported despite error findings "
+                    "(export.approved_overrides_errors in the rubric)"
+                )
         if dedupe_run is None:
             out.append("duplicates unknown: `curate dedupe` has not run")
         else:
@@ -79,15 +95,22 @@ class Selection:
     left_out: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     considered: int = 0
+    failed_codes: Counter[str] = field(default_factory=Counter)  # failed_checks by error code
 
-    def leave_out(self, record_id: str, reason: str) -> None:
+    def leave_out(self, record_id: str, reason: str, codes: list[str] | None = None) -> None:
         self.left_out[reason] += 1
+        self.failed_codes.update(codes or ())
         shown = self.examples.setdefault(reason, [])
         if len(shown) < EXAMPLES:
             shown.append(record_id)
 
     def left_out_dict(self) -> dict[str, int]:
         return {r: self.left_out[r] for r in REASONS if self.left_out[r]}
+
+    def failed_checks_by_code(self) -> dict[str, int]:
+        """Records left out as ``failed_checks`` per error code, most first (a record with
+        two error codes counts under each)."""
+        return dict(sorted(self.failed_codes.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def reason_for(
@@ -109,7 +132,8 @@ def reason_for(
     if not options.skip_checks:
         if fact.id not in checks.checked:
             return "not_checked"
-        if checks.failed.get(fact.id):
+        errors = options.errors(checks.failed.get(fact.id, []))
+        if errors and not (options.approved_overrides_errors and fact.state == "approved"):
             return "failed_checks"
     if fact.id in duplicates:
         return "duplicate"
@@ -144,11 +168,50 @@ def select(
         reason = reason_for(f, options, checks, duplicates, contaminated)
         if reason is None:
             sel.kept[f.split or "train"].append(f.id)
+        elif reason == "failed_checks":
+            sel.leave_out(f.id, reason, options.errors(checks.failed.get(f.id, [])))
         else:
             sel.leave_out(f.id, reason)
     return sel
 
 
-def describe_left_out(counts: dict[str, Any]) -> str:
-    """``failed_checks 3, duplicate 2`` (or ``none``)."""
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+def exported_findings(
+    exported: list[str], facts: list[Fact], options: PolicyOptions, checks: Checks
+) -> dict[str, Any]:
+    """What the exported records still carry: records with warnings (per code), and records
+    exported on a reviewer's approval despite findings (warnings, or errors when the rubric's
+    ``export.approved_overrides_errors`` is on)."""
+    state = {f.id: f.state for f in facts}
+    warned: Counter[str] = Counter()
+    approved: Counter[str] = Counter()
+    with_warnings = approved_errors = approved_warnings = 0
+    for rid in exported:
+        codes = [] if options.skip_checks else checks.failed.get(rid, [])
+        if not codes:
+            continue
+        errors = options.errors(codes)
+        others = [c for c in codes if c not in errors]
+        warned.update(others)
+        with_warnings += bool(others)
+        if state.get(rid) == "approved":
+            approved.update(codes)
+            if errors:
+                approved_errors += 1
+            else:
+                approved_warnings += 1
+    return {
+        "with_warnings": with_warnings,
+        "warning_codes": dict(sorted(warned.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "approved_despite_errors": approved_errors,
+        "approved_despite_warnings": approved_warnings,
+        "approved_codes": dict(sorted(approved.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def describe_left_out(counts: dict[str, Any], by_code: dict[str, int] | None = None) -> str:
+    """``failed_checks 3 (too_long 2, empty_answer 1), duplicate 2`` (or ``none``)."""
+    parts = []
+    for k, v in counts.items():
+        codes = ", ".join(f"{c} {n}" for c, n in (by_code or {}).items())
+        parts.append(f"{k} {v} ({codes})" if k == "failed_checks" and codes else f"{k} {v}")
+    return ", ".join(parts) or "none"

@@ -33,10 +33,10 @@ def test_export_prints_the_policy_and_what_was_left_out(ws: tuple[Path, dict]) -
     root, _ = ws
     code, out, err = run("export", "--format", "openai-jsonl", "--out", "exports/oa")
     assert code == 0, err
-    assert "Policy (openai-jsonl, sft):" in out and "passed every check" in out
+    assert "Policy (openai-jsonl, sft):" in out and "without an error finding" in out
     assert "Considered 31 records: exporting 16 (train 12, validation 2, test 2)." in out
     assert (
-        "Left out: other_kind 8, rejected_by_review 1, contaminated 1, not_checked 1, failed_checks 1, duplicate 1, not_approved 1, not_split 1."
+        "Left out: other_kind 8, rejected_by_review 1, contaminated 1, not_checked 1, failed_checks 1 (missing_sql_block 1), duplicate 1, not_approved 1, not_split 1."
         in out
     )
     assert "Synthetic share: train 25.0%" in out
