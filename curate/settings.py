@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from curate.errors import UsageError
 
@@ -57,7 +64,12 @@ class DedupeSettings(_Section):
     normalise: list[Literal["whitespace", "case", "punctuation"]] = Field(
         default_factory=lambda: ["whitespace", "case", "punctuation"]
     )
-    compare: Literal["prompt", "answer", "prompt+answer"] = "prompt+answer"
+    compare: Literal["all-turns", "prompt+answer", "prompt-only"] = "all-turns"
+
+    @field_validator("compare", mode="before")
+    @classmethod
+    def _old_compare_name(cls, value: Any) -> Any:
+        return "prompt-only" if value == "prompt" else value  # the name used before
 
 
 class ProviderSettings(_Section):
@@ -185,8 +197,15 @@ shingle_size = 5
 num_perm = 128
 threshold = 0.8
 normalise = ["whitespace", "case", "punctuation"]
-# What to compare: "prompt", "answer" or "prompt+answer".
-compare = "prompt+answer"
+# What a record is compared by (system prompts never count):
+#   "all-turns"      every turn: SFT chats with all their turns; preference pairs by
+#                    prompt + chosen + rejected; unpaired (KTO) by prompt + completion + label
+#   "prompt+answer"  the user turns and the answer(s): SFT's final answer, a pair's chosen
+#                    and rejected, KTO's completion and label
+#   "prompt-only"    the user turns only (what --prompt-only and --against checks use)
+# Records sharing a prompt but not their answers are not duplicates: they form
+# same_prompt groups, which the split keeps in one split.
+compare = "all-turns"
 
 # API keys are read from the named environment variables, never stored here.
 [providers.anthropic]

@@ -2,7 +2,9 @@
 
 Each ``curate dedupe`` writes a new ``dedupe`` run (cluster id, representative flag and
 similarity to the representative for every clustered record); ``--against`` also writes
-a new ``contamination`` run. The latest finished run of each kind is the one in effect,
+a new ``contamination`` run, and a ``same_prompt`` run holds the groups of records that
+share a prompt without being duplicates (stored like clusters, no representative; the
+split keeps each group in one split). The latest finished run of each kind is the one in effect,
 so running again replaces the previous results while keeping them as history. Records
 themselves are never changed or deleted.
 """
@@ -13,9 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from curate.dedup.against import CODES, REASONS, RUN_KIND, Mark
-from curate.dedup.clusters import Cluster
+from curate.dedup.clusters import Cluster, PromptGroup
 
 DEDUPE_RUN = "dedupe"
+SAME_PROMPT_RUN = "same_prompt"
 
 
 def write_clusters(
@@ -30,6 +33,16 @@ def write_clusters(
         for m in c.members
     ]
     return _write(store, DEDUPE_RUN, meta, summary, lambda run_id: store.put_clusters(run_id, rows))
+
+
+def write_prompt_groups(store: Any, groups: Iterable[PromptGroup], meta: dict[str, Any]) -> int:
+    """Store ``same_prompt`` groups as a new, finished ``same_prompt`` run; returns its id."""
+    from curate.store import ClusterMember
+
+    groups = list(groups)
+    rows = [ClusterMember(m, g.id, False, 1.0) for g in groups for m in g.members]
+    summary = {"groups": len(groups), "records": len(rows)}
+    return _write(store, SAME_PROMPT_RUN, meta, summary, lambda run_id: store.put_clusters(run_id, rows))
 
 
 def write_marks(

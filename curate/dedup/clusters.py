@@ -103,6 +103,25 @@ class Cluster:
         }
 
 
+@dataclass(frozen=True)
+class PromptGroup:
+    """Records that share a prompt but are not all copies of one another (preference pairs
+    for one prompt, say): never duplicates, kept in one split. Its id is the smallest
+    member id; members are in id order."""
+
+    id: str
+    members: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "size": len(self.members), "members": list(self.members)}
+
+
+def prompt_groups(groups: Iterable[Iterable[int]], ids: list[str]) -> list[PromptGroup]:
+    """:class:`PromptGroup` s from groups of record indices, largest first, then by id."""
+    found = [PromptGroup(min(m), tuple(sorted(m))) for m in ({ids[i] for i in g} for g in groups)]
+    return sorted(found, key=lambda g: (-len(g.members), g.id))
+
+
 def build_cluster(
     indices: Iterable[int],
     ids: list[str],

@@ -7,6 +7,10 @@ pairs, whose shingle sets decide each pair by exact Jaccard similarity.
 Exact duplicates are found first (same group, same exact key); only the first record of
 each exact group (by id order) takes part in the near-duplicate search, so a thousand
 copies of one text cost one record there.
+
+Records of a group with the same prompt key (the first section of their compare text) that
+fall in two or more different clusters (or stay single) form a ``same_prompt`` group: not
+duplicates, but records the split must keep together.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Matches:
     shingles: dict[int, np.ndarray] = field(default_factory=dict)
     edge_similarity: np.ndarray = field(default_factory=lambda: np.empty(0))
     candidate_pairs: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int64))
+    prompt_groups: list[np.ndarray] = field(default_factory=list)  # same prompt key, 2+ each
     _known: dict[tuple[int, int], float] | None = field(default=None, repr=False)
 
     @property
@@ -70,6 +75,19 @@ class Matches:
             uf.union(i, lead)
         return uf.groups()
 
+    def same_prompt(self) -> list[list[int]]:
+        """Record indices sharing a prompt across two or more clusters or single records
+        (each sorted; ordered by first member). Copies of one record are no such group."""
+        if not self.prompt_groups:
+            return []
+        root = {i: g[0] for g in self.groups() for i in g}
+        out = [
+            sorted(g.tolist())
+            for g in self.prompt_groups
+            if len({root.get(i, i) for i in g.tolist()}) > 1
+        ]
+        return sorted(out, key=lambda g: g[0])
+
     def clusters(self, facts: Callable[[list[int]], dict[int, Facts]]) -> list[Cluster]:
         """Clusters with representatives; ``facts(indices)`` describes their records.
         Largest clusters first, then by id."""
@@ -95,7 +113,7 @@ class Deduper:
         self.index = index
         self.ids: list[str] = []
         self._parts: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("groups", "exact", "empty", "order", "bands", "signatures")
+            k: [] for k in ("groups", "exact", "empty", "order", "bands", "signatures", "prompt")
         }
 
     def __len__(self) -> int:
@@ -111,6 +129,8 @@ class Deduper:
         parts["order"].append(id_order(ids))
         if sketch.bands is not None:
             parts["bands"].append(sketch.bands)
+        if sketch.prompt is not None:
+            parts["prompt"].append(sketch.prompt)
         if self.index == "datasketch" and sketch.signatures is not None:
             parts["signatures"].append(sketch.signatures)
 
@@ -128,6 +148,9 @@ class Deduper:
         usable = ~self._joined("empty", (0,), bool)
         lead = leaders(exact, groups, order, usable)
         matches = Matches(self.ids, lead, np.empty((0, 2), np.int64))
+        if self._parts["prompt"]:
+            prompt = self._joined("prompt", (0, 2), np.uint64)
+            matches.prompt_groups = _key_groups(prompt, groups, order, usable & prompt.any(axis=1))
         if self.params.exact_only or n == 0:
             return matches
         heads = np.flatnonzero(lead == np.arange(n))
@@ -167,3 +190,18 @@ class Deduper:
         edges = pairs[keep]
         used = np.isin(needed, edges)
         return edges, sims[keep], {int(i): sets[p] for p, i in enumerate(needed.tolist()) if used[p]}
+
+
+def _key_groups(
+    keys: np.ndarray, groups: np.ndarray, order: np.ndarray, usable: np.ndarray
+) -> list[np.ndarray]:
+    """Indices with equal ``(group, key)`` among the ``usable`` ones, two or more each."""
+    lead = leaders(keys, groups, order, usable)
+    idx = np.flatnonzero(lead >= 0)
+    if not len(idx):
+        return []
+    by_lead = idx[np.argsort(lead[idx], kind="stable")]
+    heads = lead[by_lead]
+    starts = np.flatnonzero(np.concatenate(([True], heads[1:] != heads[:-1])))
+    sizes = np.diff(np.append(starts, len(heads)))
+    return [by_lead[a : a + n] for a, n in zip(starts.tolist(), sizes.tolist(), strict=True) if n > 1]

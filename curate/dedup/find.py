@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from curate.dedup.clusters import Cluster, Facts
+from curate.dedup.clusters import Cluster, Facts, PromptGroup, prompt_groups
 from curate.dedup.compare import compare_text
 from curate.dedup.engine import Deduper, Index, Matches
 from curate.dedup.sketch import Params, sketch_stream
@@ -47,6 +47,7 @@ class DedupeResult:
     candidates: int = 0
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    same_prompt: list[PromptGroup] = field(default_factory=list)
 
     @property
     def duplicates(self) -> int:
@@ -83,13 +84,22 @@ class DedupeResult:
             "exact": self.exact,
             "near": self.near,
             "candidate_pairs": self.candidates,
+            "same_prompt": {
+                "groups": len(self.same_prompt),
+                "records": sum(len(g.members) for g in self.same_prompt),
+            },
             "settings": self.params.describe(),
             "seconds": round(self.seconds, 3),
             **self.extra,
         }
         if clusters:
             out["cluster_list"] = [c.to_json() for c in self.clusters]
+            out["same_prompt_list"] = [g.to_json() for g in self.same_prompt]
         return out
+
+    def same_prompt_of(self) -> dict[str, str]:
+        """Record id -> same_prompt group id, for every record in such a group."""
+        return {m: g.id for g in self.same_prompt for m in g.members}
 
 
 def record_facts(
@@ -143,7 +153,8 @@ def find_duplicates(
 ) -> DedupeResult:
     """Clusters of exact and near duplicates among ``records``; nothing is removed.
 
-    Records of different kinds are never duplicates. ``states`` (record id -> review
+    Records of different kinds are never duplicates; records sharing a prompt but not
+    their answers are reported as ``same_prompt`` groups. ``states`` (record id -> review
     state) and ``quality`` (record id -> score) feed the representative rule; without them
     every record counts as pending and unscored. ``Member.index`` is the position in
     ``records``.
@@ -169,4 +180,5 @@ def find_duplicates(
         params=params,
         candidates=matches.candidates,
         seconds=time.perf_counter() - start,
+        same_prompt=prompt_groups(matches.same_prompt(), ids),
     )

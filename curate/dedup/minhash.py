@@ -1,8 +1,11 @@
 """MinHash signatures of many documents at once, equal to datasketch's ``affine32`` MinHash.
 
 A document is its normalised words joined by single spaces (see
-:meth:`curate.dedup.normalise.Normaliser.encode`); its set is every run of ``k`` consecutive
-words (a shingle), or the whole text when it has fewer than ``k`` words.
+:meth:`curate.dedup.normalise.Normaliser.encode`), in sections split by a marker word
+(:data:`MARKER`: a record's prompt, then each answer side); its set is every run of ``k``
+consecutive words inside one section (a shingle), or the whole section when it has fewer
+than ``k`` words. A shingle hash keeps its section's number in its top two bits, so the
+same words in another section are another shingle.
 
 Everything is vectorised over a batch of documents with numpy:
 
@@ -37,6 +40,9 @@ SCHEME = "affine32"
 _U64 = np.uint64
 _MASKS = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 CHUNK_BYTES = 256 * 1024  # bytes hashed at once (the arrays stay in cache)
+MARKER = b"\x1d"  # the word that separates sections (normalised text never holds it)
+SECTIONS = 4  # sections told apart; later ones share the last number
+_SECTION_SHIFT = _U64(30)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -119,36 +125,59 @@ def word_hashes(docs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return fmix64(packed), np.searchsorted(offsets, starts, side="right")
 
 
+def split_sections(words: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(words, doc, section)``: the word hashes of :func:`word_hashes` without the
+    :data:`MARKER` words, and the section (0-3) of each word within its document."""
+    marks = words == _marker_hash()
+    if not marks.any():
+        return words, doc, np.zeros(len(words), np.int64)
+    count = np.cumsum(marks)
+    first = np.searchsorted(doc, doc, side="left")  # each word's document start
+    before = np.where(first > 0, count[first - 1], 0)
+    section = np.minimum(count - before, SECTIONS - 1)
+    keep = ~marks
+    return words[keep], doc[keep], section[keep]
+
+
+@cache
+def _marker_hash() -> np.uint64:
+    return word_hashes([MARKER])[0][0]
+
+
 def shingles_of_words(
-    words: np.ndarray, doc: np.ndarray, ndocs: int, k: int
+    words: np.ndarray, doc: np.ndarray, ndocs: int, k: int, section: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(hashes, counts)`` from :func:`word_hashes`: the 32-bit hash of every ``k``-word
     shingle, document after document, and how many each of the ``ndocs`` documents has
-    (a document under ``k`` words is one shingle; an empty one has none)."""
+    (a section under ``k`` words is one shingle; an empty one has none). ``section`` (from
+    :func:`split_sections`) keeps shingles inside sections and goes in the top two bits."""
     n = len(words)
+    sec = np.zeros(n, np.int64) if section is None else section
+    seg = doc.astype(np.int64) * SECTIONS + sec  # a shingle never crosses a segment
     weights = _shingle_weights(k)
     acc = words * weights[0]
     for j in range(1, k):
         m = n - j
         if m <= 0:
             break
-        same = doc[j:] == doc[:m]
+        same = seg[j:] == seg[:m]
         acc[:m] += np.where(same, words[j:] * weights[j], _U64(0))
     valid = np.zeros(n, dtype=bool)
     if n >= k:
-        valid[: n - k + 1] = doc[k - 1 :] == doc[: n - k + 1]
-    per_doc = np.bincount(doc, minlength=ndocs)
-    short = (per_doc > 0) & (per_doc < k)
-    if short.any():
-        valid[(np.cumsum(per_doc) - per_doc)[short]] = True
-    hashes = (fmix64(acc[valid]) >> _U64(32)).astype(np.uint32)
+        valid[: n - k + 1] = seg[k - 1 :] == seg[: n - k + 1]
+    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1]))) if n else seg[:0]
+    sizes = np.diff(np.append(starts, n))
+    short = starts[sizes < k]
+    valid[short] = True
+    top = sec[valid].astype(np.uint64) << _SECTION_SHIFT
+    hashes = ((fmix64(acc[valid]) >> _U64(34)) | top).astype(np.uint32)
     return hashes, np.bincount(doc[valid], minlength=ndocs)
 
 
 def shingle_hashes(docs: Sequence[bytes], k: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`shingles_of_words` of normalised documents."""
-    words, doc = word_hashes(docs)
-    return shingles_of_words(words, doc, len(docs), k)
+    words, doc, section = split_sections(*word_hashes(docs))
+    return shingles_of_words(words, doc, len(docs), k, section)
 
 
 def signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int) -> np.ndarray:
@@ -209,9 +238,11 @@ def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def pair_jaccard(sets: Sequence[np.ndarray], pairs: np.ndarray, chunk: int = 1 << 21) -> np.ndarray:
-    """Exact Jaccard similarity for each pair ``(i, j)`` of positions in ``sets`` (sorted
-    unique uint32 arrays), vectorised: the two sets of every pair are tagged with the pair
-    number, sorted together, and equal neighbours counted."""
+    """The similarity of each pair ``(i, j)`` of positions in ``sets`` (sorted unique uint32
+    shingle arrays): the exact Jaccard similarity of the whole sets, or less when an answer
+    section (1-3) is less alike on its own (:func:`similarity`), vectorised. The sets of
+    every pair are tagged with the pair number (each side stays sorted), one side is looked
+    up in the other with ``searchsorted``, and hits are counted per pair and section."""
     sizes = np.fromiter((len(x) for x in sets), np.int64, len(sets))
     flat = np.concatenate(list(sets)).astype(np.uint64) if len(sets) else np.empty(0, np.uint64)
     starts = np.cumsum(sizes) - sizes
@@ -222,27 +253,39 @@ def pair_jaccard(sets: Sequence[np.ndarray], pairs: np.ndarray, chunk: int = 1 <
         hi = lo + max(1, int(np.searchsorted(span, chunk, side="right")))
         a, b = pairs[lo:hi, 0], pairs[lo:hi, 1]
         tag = np.arange(hi - lo, dtype=np.uint64) << _U64(32)
-        keys = np.concatenate(
-            [
-                np.repeat(tag, sizes[a]) | flat[_ragged(starts[a], sizes[a])],
-                np.repeat(tag, sizes[b]) | flat[_ragged(starts[b], sizes[b])],
-            ]
-        )
-        keys.sort()
-        same = keys[1:][keys[1:] == keys[:-1]] >> _U64(32)
-        both = np.bincount(same.astype(np.int64), minlength=hi - lo)
-        union = sizes[a] + sizes[b] - both
-        out[lo:hi] = np.divide(both, union, out=np.zeros(hi - lo), where=union > 0)
+        left = np.repeat(tag, sizes[a]) | flat[_ragged(starts[a], sizes[a])]
+        right = np.repeat(tag, sizes[b]) | flat[_ragged(starts[b], sizes[b])]
+        found = np.zeros(len(left), dtype=bool)
+        if len(right):
+            pos = np.minimum(np.searchsorted(right, left), len(right) - 1)
+            found = right[pos] == left
+        cells = (hi - lo) * SECTIONS
+        lcell = ((left >> _U64(32)) * _U64(SECTIONS) + ((left >> _SECTION_SHIFT) & _U64(3))).astype(np.int64)
+        rcell = ((right >> _U64(32)) * _U64(SECTIONS) + ((right >> _SECTION_SHIFT) & _U64(3))).astype(np.int64)
+        both = np.bincount(lcell[found], minlength=cells).reshape(-1, SECTIONS)
+        union = (
+            np.bincount(lcell, minlength=cells) + np.bincount(rcell, minlength=cells)
+        ).reshape(-1, SECTIONS) - both
+        out[lo:hi] = _similarity(both, union)
         lo = hi
     return out
 
 
+def _similarity(both: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """Per row of ``(pairs, SECTIONS)`` intersection and union counts: the whole Jaccard,
+    lowered to any answer section's own Jaccard (sections 1-3 present on either side)."""
+    total_both, total_union = both.sum(axis=1), union.sum(axis=1)
+    whole = np.divide(total_both, total_union, out=np.zeros(len(both)), where=total_union > 0)
+    per = np.divide(both, union, out=np.ones(both.shape), where=union > 0)
+    return np.minimum(whole, per[:, 1:].min(axis=1)) if both.shape[1] > 1 else whole
+
+
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted unique hash arrays (0 for two empty sets)."""
+    """The similarity of two sorted unique shingle arrays, as :func:`pair_jaccard` (0 for
+    two empty sets)."""
     if not len(x) and not len(y):
         return 0.0
-    both = len(np.intersect1d(x, y, assume_unique=True))
-    return both / (len(x) + len(y) - both)
+    return float(pair_jaccard([x, y], np.array([[0, 1]], np.int64))[0])
 
 
 def lean(signature: np.ndarray):  # noqa: ANN201 - datasketch.LeanMinHash

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 FLAGS = ("whitespace", "case", "punctuation")
+SECTION = "\x1d"  # separates a compare text's sections (see curate.dedup.compare)
+_MARK = b" \x1d "  # ... and the encoded sections: the marker is a word of its own
 
 _PUNCT = re.compile(r"[^\w\s]|_")
 # Every ASCII character ``str.split()`` splits on (including \x1c-\x1f) -> space.
@@ -58,7 +60,10 @@ class Normaliser:
         return [name for name in FLAGS if getattr(self, name)]
 
     def text(self, s: str) -> str:
-        """The normalised text (the reference definition; :meth:`encode` is the fast path)."""
+        """The normalised text (the reference definition; :meth:`encode` is the fast path).
+        Sections (split by :data:`SECTION`) are normalised one by one and joined by it."""
+        if SECTION in s:
+            return SECTION.join(self.text(part) for part in s.split(SECTION))
         if not s.isascii():
             s = unicodedata.normalize("NFKC", s)
         if self.case:
@@ -79,7 +84,11 @@ class Normaliser:
 
         >>> Normaliser().encode("Hi, there!")
         b'hi  there '
+        >>> Normaliser().encode("Q?\x1dA.")
+        b'q  \x1d a '
         """
+        if SECTION in s:
+            return _MARK.join(self.encode(part) for part in s.split(SECTION))
         if not s.isascii():
             s = unicodedata.normalize("NFKC", s)
             if self.case:

@@ -1,9 +1,11 @@
 """``curate dedupe`` on a workspace: stream the records, cluster them, store annotations.
 
 Records replaced by an edit are left out (their new version takes part); every other
-record, whatever its review state, is compared. Records are read in batches and only
-their sketches are kept, so memory stays bounded for millions of records; texts are read
-again only for the records in candidate pairs.
+record, whatever its review state, is compared. Records are read in batches straight from
+their stored JSON (parsed with orjson, no model validation: the compare text needs only
+roles, contents, tool calls and the label) and only their sketches are kept, so memory
+stays bounded for millions of records; texts are read again only for the records in
+candidate pairs.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from curate.dedup.against import Mark, Reference, counts
-from curate.dedup.annotations import write_clusters, write_marks
-from curate.dedup.clusters import Cluster
-from curate.dedup.compare import compare_text
+from curate.dedup.annotations import write_clusters, write_marks, write_prompt_groups
+from curate.dedup.clusters import Cluster, prompt_groups
+from curate.dedup.compare import join_parts, stored_parts
 from curate.dedup.engine import Deduper
 from curate.dedup.facts import store_facts
 from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
 from curate.dedup.sketch import Params, resolve_settings, sketch_stream
+from curate.store.query import where_sql
 
 USABLE = ("state!=edited",)
 BATCH = 2000
+CHUNK = 500  # row keys per "IN (...)" lookup
 Progress = Callable[[int, int], None]
 
 
@@ -53,24 +58,39 @@ class Outcome:
         return out
 
 
-def _texts(store: Any, ids: Sequence[str], mode: str) -> list[str]:
-    found = store.get_many(list(ids))
-    return [compare_text(found[i], mode) for i in ids]  # type: ignore[arg-type]
+def _text(data: bytes, mode: str) -> str:
+    return join_parts(stored_parts(orjson.loads(data), mode))
 
 
-def _batches(store: Any, mode: str) -> Iterator[tuple[tuple[list[str], list[int]], list[str]]]:
-    ids: list[str] = []
-    groups: list[int] = []
-    texts: list[str] = []
-    for record in store.iter_records(list(USABLE), batch=BATCH):
-        ids.append(record.id)
-        groups.append(KIND_GROUP.get(record.kind, 3))
-        texts.append(compare_text(record, mode))  # type: ignore[arg-type]
-        if len(ids) >= BATCH:
-            yield (ids, groups), texts
-            ids, groups, texts = [], [], []
-    if ids:
-        yield (ids, groups), texts
+def _texts(store: Any, rids: Sequence[int], mode: str) -> list[str]:
+    """The compare texts of the records with these row keys, in that order."""
+    found: dict[int, str] = {}
+    for lo in range(0, len(rids), CHUNK):
+        part = list(rids[lo : lo + CHUNK])
+        marks = ",".join("?" * len(part))
+        for rid, data in store.db.read(f"SELECT rid, data FROM records WHERE rid IN ({marks})", part):
+            found[rid] = _text(data, mode)
+    return [found[r] for r in rids]
+
+
+def _batches(store: Any, mode: str, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[str]]]:
+    """``((ids, kind groups), compare texts)`` per batch of usable records; their row keys
+    are appended to ``rids``."""
+    cond, params = where_sql(list(USABLE))
+    sql = (
+        "SELECT r.rid, r.id, r.kind, r.data FROM records r"
+        f" WHERE r.rid > ? AND {cond} ORDER BY r.rid LIMIT ?"
+    )
+    last = 0
+    while True:
+        rows = store.db.read(sql, [last, *params, BATCH])
+        if not rows:
+            return
+        last = rows[-1][0]
+        rids.extend(r[0] for r in rows)
+        ids = [r[1] for r in rows]
+        groups = [KIND_GROUP.get(r[2], 3) for r in rows]
+        yield (ids, groups), [_text(r[3], mode) for r in rows]
 
 
 def dedupe_workspace(
@@ -95,7 +115,7 @@ def dedupe_workspace(
         threshold=threshold,
         num_perm=num_perm,
         shingle_size=shingle_size,
-        compare="prompt" if prompt_only else None,
+        compare="prompt-only" if prompt_only else None,
     )
     params = Params.from_settings(settings, exact_only=exact_only, keep_signatures=bool(against))
     reference = None
@@ -106,7 +126,9 @@ def dedupe_workspace(
     store = ws.store
     total = store.count(list(USABLE))
     deduper = Deduper(params)
-    stream = sketch_stream(_batches(store, params.compare), params, auto_workers(total) if workers is None else workers)
+    rids: list[int] = []
+    batches = _batches(store, params.compare, rids)
+    stream = sketch_stream(batches, params, auto_workers(total) if workers is None else workers)
     for (ids, groups), sketch in stream:
         base = len(deduper)
         deduper.add(ids, np.array(groups, np.uint8), sketch)
@@ -116,7 +138,7 @@ def dedupe_workspace(
             progress(len(deduper), total)
 
     def fetch(idx: np.ndarray) -> list[str]:
-        return _texts(store, [deduper.ids[i] for i in idx.tolist()], params.compare)
+        return _texts(store, [rids[i] for i in idx.tolist()], params.compare)
 
     matches = deduper.match(fetch)
 
@@ -131,10 +153,12 @@ def dedupe_workspace(
         clusters=clusters,
         params=params,
         candidates=matches.candidates,
+        same_prompt=prompt_groups(matches.same_prompt(), deduper.ids),
     )
     meta = {"settings": params.describe()}
     result.seconds = time.perf_counter() - start
     run_id = write_clusters(store, clusters, meta, result.to_json())
+    write_prompt_groups(store, result.same_prompt, {**meta, "dedupe_run": run_id})
     outcome = Outcome(result, run_id, reference)
     if reference is not None:
         marks = reference.marks(deduper.ids, fetch)

@@ -1,7 +1,9 @@
-"""One batch of texts to its sketch: exact keys, band keys and (when asked) signatures.
+"""One batch of texts to its sketch: exact keys, prompt keys, band keys and (when asked)
+signatures.
 
-A sketch is what the deduplicator keeps per record: 16 bytes of exact hash plus 8 bytes
-per LSH band (128 bytes at the defaults), never the text. :func:`sketch_stream` computes
+A sketch is what the deduplicator keeps per record: 16 bytes of exact hash, 16 of prompt
+hash (the first section's words: records sharing it form ``same_prompt`` groups) plus 8
+bytes per LSH band, never the text. :func:`sketch_stream` computes
 sketches batch by batch, in a process pool when ``workers > 1``.
 """
 
@@ -17,6 +19,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import ValidationError
 
+from curate.dedup.compare import resolve_mode
 from curate.dedup.exact import exact_keys, sequence_keys
 from curate.dedup.lsh import band_keys, lsh_params
 from curate.dedup.minhash import (
@@ -24,6 +27,7 @@ from curate.dedup.minhash import (
     shingle_sets,
     shingles_of_words,
     signatures,
+    split_sections,
     word_hashes,
 )
 from curate.dedup.normalise import Normaliser
@@ -41,9 +45,17 @@ class Params:
     shingle_size: int = 5
     num_perm: int = 128
     threshold: float = 0.8
-    compare: str = "prompt+answer"
+    compare: str = "all-turns"
     exact_only: bool = False
     keep_signatures: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compare", resolve_mode(self.compare))
+
+    @property
+    def same_prompt(self) -> bool:
+        """Whether records sharing a prompt are grouped (not when only prompts are compared)."""
+        return self.compare != "prompt-only"
 
     @classmethod
     def from_settings(cls, settings: DedupeSettings | None = None, **changes: object) -> Params:
@@ -101,6 +113,7 @@ class Sketch:
     empty: np.ndarray
     bands: np.ndarray | None = None
     signatures: np.ndarray | None = None
+    prompt: np.ndarray | None = None  # (n, 2) key of the first section; zeros when empty
 
 
 def sketch_texts(texts: Sequence[str], params: Params) -> Sketch:
@@ -111,13 +124,21 @@ def sketch_texts(texts: Sequence[str], params: Params) -> Sketch:
     sketch = Sketch(exact=np.zeros((n, 2), np.uint64), empty=np.zeros(n, bool))
     if not params.exact_only:
         sketch.signatures = np.empty((n, params.num_perm), np.uint32)
+    if params.same_prompt:
+        sketch.prompt = np.zeros((n, 2), np.uint64)
     for lo, hi in chunk_ranges(docs):
-        words, doc = word_hashes(docs[lo:hi])
+        marked, doc_marked = word_hashes(docs[lo:hi])
+        words, doc, section = split_sections(marked, doc_marked)
         sketch.empty[lo:hi] = np.bincount(doc, minlength=hi - lo) == 0
-        if norm.whitespace:
-            sketch.exact[lo:hi] = sequence_keys(words, doc, hi - lo)
+        if norm.whitespace:  # markers included: "A | B" is not "A B"
+            sketch.exact[lo:hi] = sequence_keys(marked, doc_marked, hi - lo)
+        if sketch.prompt is not None:
+            first = section == 0
+            keys = sequence_keys(words[first], doc[first], hi - lo)
+            keys[np.bincount(doc[first], minlength=hi - lo) == 0] = 0
+            sketch.prompt[lo:hi] = keys
         if sketch.signatures is not None:
-            hashes, counts = shingles_of_words(words, doc, hi - lo, params.shingle_size)
+            hashes, counts = shingles_of_words(words, doc, hi - lo, params.shingle_size, section)
             sketch.signatures[lo:hi] = signatures(hashes, counts, params.num_perm)
     if not norm.whitespace:
         sketch.exact = exact_keys([norm.exact_bytes(t) for t in texts])

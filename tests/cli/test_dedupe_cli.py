@@ -70,12 +70,12 @@ def test_overrides_and_exact_only(ws: Path) -> None:
     assert (data["duplicates"], data["exact"], data["near"]) == (1, 1, 0)
     data = json.loads(run("dedupe", "--threshold", "0.99", "--shingle", "3", "--num-perm", "64", "--json")[1])
     assert data["settings"] | {"normalise": None} == {
-        "normalise": None, "compare": "prompt+answer", "exact_only": False, "threshold": 0.99,
+        "normalise": None, "compare": "all-turns", "exact_only": False, "threshold": 0.99,
         "shingle_size": 3, "num_perm": 64, "bands": data["settings"]["bands"], "rows": data["settings"]["rows"],
     }
     assert data["near"] == 0
     prompt_only = json.loads(run("dedupe", "--prompt-only", "--json")[1])
-    assert prompt_only["settings"]["compare"] == "prompt" and prompt_only["duplicates"] >= 2
+    assert prompt_only["settings"]["compare"] == "prompt-only" and prompt_only["duplicates"] >= 2
 
 
 def test_show_prints_side_by_side_clusters(ws: Path) -> None:
