@@ -22,11 +22,54 @@ SECRET_PATTERNS: list[tuple[str, re.Pattern[str], int]] = [
 SECRET_HINT_RE = re.compile(r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|AIza|-----BEGIN")
 EMAIL_RE = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24}))\b")
 PHONE_RE = re.compile(
-    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}"
+    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]\d{2,5}){1,4}"
     r"|\(\d{3}\)[ ]?\d{3}[ .-]\d{4}|\d{3}[ .-]\d{3}[ .-]\d{4})(?![\w.-]*\d)"
 )
-DIGITS_RE = re.compile(r"\d{3}")
+DIGITS_RE = re.compile(r"\d[\d .()-]{8,}\d")  # cheap gate: a run long enough for a phone number
+
+
+# RFC 2606 / RFC 6761 reserved names (plus the private-use .local and .internal).
 RESERVED_TLDS = frozenset({"test", "invalid", "localhost", "example", "local", "internal"})
+RESERVED_DOMAINS = frozenset({"example.com", "example.org", "example.net", "example.edu"})
+# Domains made up for documentation whatever the local part: "yourdomain.com", "mycompany.org",
+# "example.co.uk", "acme.com" ...
+PLACEHOLDER_DOMAIN_RE = re.compile(
+    r"(?:your|my|some|example|sample|placeholder|fake|dummy)[\w-]*|domain|emaildomain|acme(?:corp)?|foo|foobar"
+)
+# Local parts that name nobody: placeholders, role and team addresses.
+PLACEHOLDER_LOCAL = frozenset(
+    {
+        "yourname", "your.name", "your_name", "youremail", "your.email", "name", "username",
+        "user", "email", "emailaddress", "someone", "somebody", "anyone", "person", "me", "you",
+        "test", "example", "sample", "placeholder", "foo", "bar", "foo.bar", "firstname",
+        "lastname", "firstname.lastname", "first.last", "first_last", "fname.lname",
+        "name.surname", "john.doe", "jane.doe", "johndoe", "janedoe", "jdoe", "john_doe",
+        "jane_doe", "john.smith", "jane.smith", "recipient", "sender", "customer", "client",
+        "boss", "manager", "employee", "friend", "colleague", "student", "teacher", "admin",
+        "administrator", "root", "info", "support", "sales", "contact", "hello", "help", "team",
+        "noreply", "no-reply", "office", "hr", "billing", "service", "feedback", "press",
+        "marketing", "webmaster", "postmaster", "enquiries", "inquiries", "jobs", "careers",
+        "abuse", "security", "privacy", "legal", "newsletter", "notifications"
+    }
+)
+PLACEHOLDER_LOCAL_RE = re.compile(r"(?:user|name|test|email|customer|client|person|employee|student)[._-]?\d{0,3}")
+# A lone first name at a generic mailbox or made-up company domain ("alice@email.com",
+# "bob@company.com") is an example in instruction data; with a surname or digits it is not.
+FIRST_NAMES = frozenset(
+    {
+        "alice", "bob", "carol", "charlie", "dave", "david", "eve", "frank", "grace", "heidi",
+        "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "walter", "john", "jane",
+        "mary", "mike", "michael", "peter", "paul", "sarah", "tom", "jim", "joe", "anna", "emma",
+        "lisa", "max", "sam", "kate", "amy", "chris", "alex", "ben", "tim"
+    }
+)
+GENERIC_DOMAINS = frozenset(
+    {
+        "email.com", "mail.com", "company.com", "website.com", "business.com", "corp.com",
+        "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
+        "icloud.com", "aol.com", "protonmail.com"
+    }
+)
 
 
 def mask_secret(value: str, shown: int) -> str:
@@ -71,23 +114,66 @@ def scrub(text: str) -> str:
     return text
 
 
+def placeholder_email(local: str, domain: str) -> bool:
+    """Whether an address is a made-up example rather than someone's personal address.
+
+    Placeholders: reserved domains (RFC 2606 / 6761: example.com/.org/.net and the .test,
+    .example, .invalid and .localhost names), made-up domains (yourdomain.com,
+    mycompany.org, example.co.uk), local parts that name nobody (yourname, user, john.doe,
+    support, info ...), and a lone first name at a generic mailbox or company domain
+    (alice@email.com, boss@company.com).
+
+    >>> placeholder_email("alice", "email.com"), placeholder_email("j.kowalczyk84", "gmail.com")
+    (True, False)
+    """
+    local, domain = local.lower(), domain.lower()
+    labels = domain.split(".")
+    if labels[-1] in RESERVED_TLDS or any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS):
+        return True
+    # the registrable name: the label before the TLD, or before a two-letter country's "co"/"com"
+    name = labels[-3] if len(labels) >= 3 and labels[-2] in ("co", "com", "org", "net", "ac") else labels[-2]
+    if PLACEHOLDER_DOMAIN_RE.fullmatch(name):
+        return True
+    if local in PLACEHOLDER_LOCAL or PLACEHOLDER_LOCAL_RE.fullmatch(local):
+        return True
+    return local in FIRST_NAMES and domain in GENERIC_DOMAINS
+
+
 def find_email(text: str, example_domains: frozenset[str]) -> str | None:
-    """A masked personal email address in ``text`` (example and reserved domains skipped)."""
+    """A masked personal email address in ``text`` (placeholders and the rubric's example
+    domains skipped, see ``placeholder_email``)."""
     if "@" not in text:
         return None
     for m in EMAIL_RE.finditer(text):
         domain, tld = m.group(2).lower(), m.group(3).lower()
-        if tld in RESERVED_TLDS or any(domain == d or domain.endswith("." + d) for d in example_domains):
+        if any(domain == d or domain.endswith("." + d) for d in example_domains):
+            continue
+        if placeholder_email(m.group(1), domain):
             continue
         return f"{m.group(1)[0]}***@***.{tld}"
     return None
 
 
+def fictional_phone(digits: str) -> bool:
+    """Whether a phone number is a made-up one: North American numbers in the 555 exchange
+    (555-0100 to 555-0199 are reserved for fiction, and films and examples use the whole
+    exchange) or area code, and digit runs such as 123-456-7890.
+
+    >>> fictional_phone("5551234567"), fictional_phone("14155550134"), fictional_phone("3128472910")
+    (True, True, False)
+    """
+    nanp = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+    if len(nanp) == 10 and (nanp[:3] == "555" or nanp[3:6] == "555"):
+        return True
+    return digits in "01234567890123456789" or digits in "98765432109876543210"
+
+
 def find_phone(text: str) -> str | None:
-    """A masked phone number in ``text`` (10-15 digits written as a phone number), or None."""
+    """A masked phone number in ``text`` (10-15 digits written as a phone number, fictional
+    ones skipped), or None."""
     for m in PHONE_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
-        if 10 <= len(digits) <= 15 and len(set(digits)) > 2:
+        if 10 <= len(digits) <= 15 and len(set(digits)) > 2 and not fictional_phone(digits):
             return "*" * (len(digits) - 2) + digits[-2:]
     return None
 

@@ -249,7 +249,7 @@ def build() -> tuple[list[dict], dict[int, list[str]]]:
             "Access to the finance warehouse is granted by the finance data team. Send your request with the business reason to maria.lopez@northwind-finance.com and include the tables you need.",
             "concepts"), "pii_email")
     add(row("Who is on call for the ingestion pipelines this week?",
-            "The ingestion pipelines are covered by the platform rotation this week. For urgent incidents outside office hours call the on-call engineer at +1 415 555 0134 and open a ticket afterwards.",
+            "The ingestion pipelines are covered by the platform rotation this week. For urgent incidents outside office hours call the on-call engineer at +1 415 867 2231 and open a ticket afterwards.",
             "concepts"), "pii_phone")
     # planted: consistency
     add(row("How do I make a Python script fail fast on bad input?",
