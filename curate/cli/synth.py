@@ -21,6 +21,7 @@ from curate.cli.output import (
     print_json,
     warn,
 )
+from curate.providers.pricing import dollars
 from curate.synth.generate import SynthOptions, SynthResult, synthesize
 from curate.synth.runner import RunStats
 from curate.synth.template import DIFFICULTIES
@@ -38,13 +39,15 @@ Examples:
 
 \b
 Every request is kept in .curate/ledger.sqlite: a repeated command sends nothing new,
-a killed run resumes where it stopped, --fresh asks for new samples. Records enter the
-workspace as synthetic and pending review. Keys come from ANTHROPIC_API_KEY /
+a killed run resumes where it stopped, --fresh asks for new samples (up to -n records in
+all). Records enter the workspace as synthetic and pending review. One synth runs at a time
+per workspace: a second one says which run holds it (or waits with --wait SECONDS). Keys come from ANTHROPIC_API_KEY /
 OPENAI_API_KEY (or the variable named by api_key_env in curate.toml) and are never stored.
 
 \b
-Exit codes: 0 all -n records made; 1 fewer (budget, quota, failures; re-run to resume);
-2 usage error, missing key, or the real:synthetic limit."""
+Exit codes: 0 all -n records made; 1 fewer (budget, quota, failures; the output says what
+helps); 2 usage error, missing key, the real:synthetic limit, a workspace busy with another
+run, or a server that cannot be reached."""
 
 
 def _difficulties(values: list[str] | None) -> tuple[str, ...]:
@@ -78,7 +81,7 @@ def run_progress(total: int, show: bool) -> Iterator[Callable[[RunStats], None] 
         def update(s: RunStats) -> None:
             info = (
                 f"sent {s.sent} · failed {s.failed} · "
-                f"tokens {s.input_tokens + s.output_tokens:,} · ${s.cost:.4f}"
+                f"tokens {s.input_tokens + s.output_tokens:,} · {dollars(s.cost)}"
             )
             bar.update(task, completed=min(s.counted, total), info=info)
 
@@ -162,6 +165,14 @@ def synth_command(
             "--pairs-from-sft", help="Turn the workspace's SFT records into preference pairs."
         ),
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            help="Seconds to wait for another command holding the workspace (default: refuse "
+            "at once, naming it).",
+        ),
+    ] = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Generate synthetic records into the workspace, pending review."""
@@ -183,6 +194,7 @@ def synth_command(
         fresh=fresh,
         allow_over_ratio=allow_over_ratio,
         pairs_from_sft=pairs_from_sft,
+        lock_wait=wait,
     )
     with cli_errors():
         ws = find_workspace()
@@ -234,7 +246,9 @@ def show_dry_run(result: SynthResult, full: int = 3) -> None:
         )
     console.print(table)
     cost = d.get("estimated_max_cost")
-    cost_text = f"at most ${cost:.4f}" if cost is not None else "unknown (no price for this model)"
+    cost_text = (
+        f"at most {dollars(cost)}" if cost is not None else "unknown (no price for this model)"
+    )
     console.print(
         f"{d.get('to_send', 0)} requests to send, {d.get('already_answered', 0)} already "
         f"answered in the ledger; about {d.get('estimated_input_tokens', 0):,} input tokens and "
@@ -273,8 +287,17 @@ def show_result(result: SynthResult) -> None:
     console.print(
         f"Requests sent {s.sent} (attempts {s.attempts}), failed {s.failed}; duplicates "
         f"{s.duplicates}, failed checks {s.check_failed}; tokens {s.input_tokens:,} in / "
-        f"{s.output_tokens:,} out; cost ${s.cost:.4f}."
+        f"{s.output_tokens:,} out; cost {dollars(s.cost)}."
     )
+    if s.usage_estimated:
+        codes = ", ".join(f"{code} {n}" for code, n in s.usage_estimated.most_common())
+        warn(
+            f"{sum(s.usage_estimated.values())} answers came without a readable token usage "
+            f"({codes}): each is charged its worst case (prompt estimate at the input price, "
+            "max tokens at the output price)."
+        )
+    if s.prior:
+        console.print(f"{s.prior} of the records come from earlier runs of this plan.")
     if s.failures:
         table = Table(title="Not counted, by reason", title_justify="left")
         table.add_column("reason")
@@ -284,12 +307,8 @@ def show_result(result: SynthResult) -> None:
         console.print(table)
     if s.stopped:
         err_console.print(f"[yellow]Stopped:[/yellow] {escape(s.message)}", soft_wrap=True)
-        if s.error is not None and s.error.fix:
-            err_console.print(escape(s.error.fix), soft_wrap=True)
-        else:
-            err_console.print(
-                "Re-run the same command to continue; answers already bought are reused."
-            )
+        if s.advice:
+            err_console.print(escape(s.advice), soft_wrap=True)
     if s.new:
         console.print("The new records are pending review: [bold]curate review[/bold].")
     _ratio_line(result)

@@ -10,12 +10,14 @@ from curate.errors import require
 from curate.providers.base import (
     ChatRequest,
     ChatResponse,
+    ConnectFailed,
     MalformedResponse,
     Provider,
     TransientError,
+    read_usage,
 )
-from curate.providers.errors import error_from_status
-from curate.providers.keys import fingerprint, scrub
+from curate.providers.errors import connect_failure, error_from_status
+from curate.providers.keys import fingerprint, mask_url, scrub
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -39,6 +41,7 @@ class AnthropicProvider(Provider):
         self._client = sdk.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
+        self.address = mask_url(str(self._client.base_url)) or ""
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -66,6 +69,13 @@ class AnthropicProvider(Provider):
         except sdk.APITimeoutError as exc:
             raise TransientError("The request to anthropic timed out.") from exc
         except sdk.APIConnectionError as exc:
+            why = connect_failure(exc)
+            if why is not None:
+                raise ConnectFailed(
+                    f"Could not connect to anthropic at {self.address} ({why}).",
+                    "Check --base-url (or base_url in curate.toml) and that the server is up.",
+                    address=self.address,
+                ) from exc
             raise TransientError("The connection to anthropic failed.") from exc
         except sdk.APIStatusError as exc:
             raise error_from_status(
@@ -73,7 +83,16 @@ class AnthropicProvider(Provider):
             ) from exc
         http = raw.http_response
         request_id = http.headers.get("request-id")
-        return parse_message(http.text, request_id, self.model)
+        try:
+            return parse_message(http.text, request_id, self.model)
+        except MalformedResponse:
+            raise
+        except Exception as exc:  # any shape the parser did not foresee: kept as paid
+            raise MalformedResponse(
+                f"anthropic answered with a body curate cannot read ({type(exc).__name__}).",
+                scrub(http.text) or "",
+                request_id=request_id,
+            ) from exc
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -101,20 +120,25 @@ def parse_message(body: str, request_id: str | None, model: str) -> ChatResponse
             "anthropic answered without a content list.", body, request_id=request_id
         )
     text = "".join(
-        b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        b["text"]
+        for b in content
+        if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
     )
-    usage = data.get("usage") or {}
-    input_tokens = sum(
-        int(usage.get(k) or 0)
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    input_tokens, output_tokens, usage_error = read_usage(
+        data.get("usage"),
+        ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+        "output_tokens",
     )
+    stop = data.get("stop_reason")
+    rid = data.get("id")
     return ChatResponse(
         text=text,
         model=str(data.get("model") or model),
-        request_id=request_id or data.get("id"),
+        request_id=request_id or (rid if isinstance(rid, str) else None),
         input_tokens=input_tokens,
-        output_tokens=int(usage.get("output_tokens") or 0),
-        stop_reason=data.get("stop_reason"),
+        output_tokens=output_tokens,
+        stop_reason=stop if isinstance(stop, str) else None,
         raw=data,
         raw_text=body,
+        usage_error=usage_error,
     )

@@ -12,6 +12,9 @@ import orjson
 from curate.errors import CurateError
 
 PROVIDERS = ("anthropic", "openai", "openai-compatible")
+# Reason codes of an answer whose token usage cannot be read (it is charged at its worst case).
+USAGE_MALFORMED = "usage_malformed"
+USAGE_MISSING = "usage_missing"
 
 
 @dataclass
@@ -54,6 +57,7 @@ class ChatResponse:
     raw: dict[str, Any] = field(default_factory=dict)
     raw_text: str = ""
     attempts: int = 1
+    usage_error: str | None = None  # USAGE_MALFORMED or USAGE_MISSING: the tokens are unknown
 
 
 class ProviderError(CurateError):
@@ -85,6 +89,16 @@ class TransientError(ProviderError):
     retryable = True
 
 
+class ConnectFailed(TransientError):
+    """No connection could be made (refused, unresolvable name): ``address`` is masked."""
+
+    exit_code = 2  # before any answer it is a wrong address, a usage error
+
+    def __init__(self, message: str, fix: str | None = None, *, address: str = "") -> None:
+        super().__init__(message, fix)
+        self.address = address
+
+
 class NonRetryableError(ProviderError):
     """A failure that a retry cannot fix (a 4xx other than 408/409/429)."""
 
@@ -105,6 +119,38 @@ class MissingApiKey(ProviderError):
     """No API key was found for the provider."""
 
     exit_code = 2
+
+
+def read_usage(usage: Any, inputs: tuple[str, ...], output: str) -> tuple[int, int, str | None]:
+    """Input and output tokens from a usage object, and a reason code when it is unusable.
+
+    ``inputs`` are summed (the first is required, the others may be absent or null);
+    ``output`` is required. A count must be a non-negative whole number.
+
+    >>> read_usage({"prompt_tokens": 3, "completion_tokens": 1}, ("prompt_tokens",), "completion_tokens")
+    (3, 1, None)
+    >>> read_usage({"prompt_tokens": "abc"}, ("prompt_tokens",), "completion_tokens")
+    (0, 0, 'usage_malformed')
+    >>> read_usage(None, ("input_tokens",), "output_tokens")
+    (0, 0, 'usage_missing')
+    """
+    if usage is None:
+        return 0, 0, USAGE_MISSING
+    if not isinstance(usage, dict):
+        return 0, 0, USAGE_MALFORMED
+    counts: dict[str, int] = {}
+    for name in (*inputs, output):
+        value = usage.get(name)
+        if value is None:
+            if name == inputs[0] or name == output:
+                return 0, 0, USAGE_MISSING
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return 0, 0, USAGE_MALFORMED
+        counts[name] = value
+    return sum(counts.get(n, 0) for n in inputs), counts[output], None
 
 
 class Provider(ABC):

@@ -118,3 +118,34 @@ def error_from_status(
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def connect_failure(exc: BaseException) -> str | None:
+    """Why no connection could be made, when ``exc`` (or what caused it) says so, else None.
+
+    An SDK's connection error wraps the HTTP client's ``ConnectError`` (httpx or httpx2),
+    which wraps the socket error: a refused connection or a name that does not resolve.
+    A connection that was made and then broke (a reset, a timeout) is not one of these.
+    """
+    import socket
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    found = False
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if type(current).__name__ == "ConnectError":
+            found = True
+        text = str(current).lower()
+        if "connection refused" in text or "connect call failed" in text:
+            return "connection refused"
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return "the host name does not resolve"
+        if "temporary failure in name resolution" in text or "getaddrinfo failed" in text:
+            return "the host name does not resolve"
+        current = current.__cause__ or current.__context__
+    return "no connection could be made" if found else None

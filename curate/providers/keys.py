@@ -86,3 +86,58 @@ def scrub(text: str | None, *, key_like: bool = False) -> str | None:
     if key_like:
         text = _KEY_LIKE.sub(REDACTED, text)
     return text
+
+
+# Query parameters that carry a credential in some APIs' URLs (Azure's api-key, Google's
+# key, signed URLs' sig and token): their values are masked wherever a URL is stored or shown.
+_SECRET_PARAM = re.compile(
+    r"^(api[-_]?key|key|token|access[-_]?token|auth|authorization|secret|client[-_]?secret"
+    r"|password|passwd|pwd|sig|signature|x-api-key|code)$",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+
+def mask_url(url: str | None) -> str | None:
+    """``url`` with its ``user:password@`` part and secret query values masked.
+
+    The masked values are also remembered as secrets, so :func:`scrub` removes them from
+    any other text (an error message that repeats the URL).
+
+    >>> mask_url("https://u:pw@api.example.com/v1?api-version=2&api-key=abc123")
+    'https://***@api.example.com/v1?api-version=2&api-key=***'
+    >>> mask_url("http://localhost:8000/v1")
+    'http://localhost:8000/v1'
+    """
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: show nothing of it that could be a secret
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        for secret in userinfo.split(":"):
+            register_secret(secret)
+        netloc = f"{MASK}@{host}"
+    query = parts.query
+    if query:
+        pairs = []
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if value and _SECRET_PARAM.match(name):
+                register_secret(value)
+                value = MASK
+            pairs.append(f"{quote(name, safe='-_.~')}={quote(value, safe='-_.~*')}")
+        query = "&".join(pairs)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def mask_urls(text: str) -> str:
+    """``text`` with every ``http(s)://`` URL in it passed through :func:`mask_url`."""
+    return _URL.sub(lambda m: mask_url(m.group(0)) or "", text)
+
+
+_URL = re.compile(r"https?://[^\s'\"<>]+")

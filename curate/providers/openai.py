@@ -11,12 +11,14 @@ from curate.errors import UsageError, require
 from curate.providers.base import (
     ChatRequest,
     ChatResponse,
+    ConnectFailed,
     MalformedResponse,
     Provider,
     TransientError,
+    read_usage,
 )
-from curate.providers.errors import error_from_status
-from curate.providers.keys import fingerprint, scrub
+from curate.providers.errors import connect_failure, error_from_status
+from curate.providers.keys import fingerprint, mask_url, scrub
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 # OpenAI's reasoning families accept only the default temperature: it is not sent to them.
@@ -54,6 +56,7 @@ class OpenAIProvider(Provider):
         if base_url:
             kwargs["base_url"] = base_url
         self._client = sdk.AsyncOpenAI(**kwargs)
+        self.address = mask_url(str(self._client.base_url)) or ""
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
@@ -84,13 +87,30 @@ class OpenAIProvider(Provider):
         except sdk.APITimeoutError as exc:
             raise TransientError(f"The request to {self.name} timed out.") from exc
         except sdk.APIConnectionError as exc:
+            why = connect_failure(exc)
+            if why is not None:
+                raise ConnectFailed(
+                    f"Could not connect to {self.name} at {self.address} ({why}).",
+                    "Check --base-url (or base_url in curate.toml) and that the server is up.",
+                    address=self.address,
+                ) from exc
             raise TransientError(f"The connection to {self.name} failed.") from exc
         except sdk.APIStatusError as exc:
             raise error_from_status(
                 self.name, exc.status_code, _error_text(exc), exc.response.headers, exc.request_id
             ) from exc
         http = raw.http_response
-        return parse_completion(http.text, http.headers.get("x-request-id"), self.model, self.name)
+        request_id = http.headers.get("x-request-id")
+        try:
+            return parse_completion(http.text, request_id, self.model, self.name)
+        except MalformedResponse:
+            raise
+        except Exception as exc:  # any shape the parser did not foresee: kept as paid
+            raise MalformedResponse(
+                f"{self.name} answered with a body curate cannot read ({type(exc).__name__}).",
+                scrub(http.text) or "",
+                request_id=request_id,
+            ) from exc
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -124,14 +144,21 @@ def parse_completion(
     stop = choices[0].get("finish_reason")
     if text is None and isinstance(message, dict) and message.get("refusal"):
         stop = "refusal"
-    usage = data.get("usage") or {}
+    input_tokens, output_tokens, usage_error = read_usage(
+        data.get("usage"), ("prompt_tokens",), "completion_tokens"
+    )
     return ChatResponse(
         text=text if isinstance(text, str) else "",
         model=str(data.get("model") or model),
-        request_id=request_id or data.get("id"),
-        input_tokens=int(usage.get("prompt_tokens") or 0),
-        output_tokens=int(usage.get("completion_tokens") or 0),
-        stop_reason=stop,
+        request_id=request_id or _text_or_none(data.get("id")),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        stop_reason=_text_or_none(stop),
         raw=data,
         raw_text=body,
+        usage_error=usage_error,
     )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None if value is None else str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -86,3 +87,18 @@ def _price(name: str, value: Any) -> Price:
             f"The price of '{name}' must have numeric 'input' and 'output' (dollars per million tokens).",
             f'Write it as [prices."{name}"] with input = 1.0 and output = 2.0.',
         ) from exc
+
+
+def dollars(amount: float) -> str:
+    """Dollars with enough digits to show an amount below a cent (two significant ones).
+
+    >>> dollars(0.02), dollars(0.0015), dollars(0.0000123), dollars(2.5), dollars(0)
+    ('$0.02', '$0.0015', '$0.000012', '$2.50', '$0.00')
+    """
+    if amount <= 0:
+        return "$0.00"
+    digits = max(2, min(8, 1 - math.floor(math.log10(amount))))
+    text = f"{amount:.{digits}f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(2, "0")
+    return f"${whole}.{frac}"

@@ -7,7 +7,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from curate.providers.base import ChatRequest, ChatResponse, Provider, TransientError
+from curate.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    ConnectFailed,
+    Provider,
+    TransientError,
+)
 from curate.providers.ratelimit import TokenBucket
 
 
@@ -18,12 +24,18 @@ class RetryPolicy:
     The wait before retry ``n`` (0-based) is a random value in ``[b/2, b]`` with
     ``b = min(max_delay, base_delay * 2**n)``; a server's retry-after is waited in full
     (plus a little jitter). A retry-after longer than ``max_retry_after`` ends the retries.
+
+    A connection that cannot be made (refused, a name that does not resolve) before the
+    provider ever answered is most likely a wrong address: it is retried at most
+    ``max_connect_retries`` times, and once one request has given up on it the others give
+    up at their first such failure. After a first answer it is retried like any other.
     """
 
     max_retries: int = 6
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_retry_after: float = 300.0
+    max_connect_retries: int = 1
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
@@ -35,7 +47,9 @@ class RetryPolicy:
 class RetryingProvider(Provider):
     """Wraps a provider: rate limit, optional concurrency bound, and retries of transient errors.
 
-    ``attempts`` and ``retries`` count every attempt and every retry made through it.
+    ``attempts`` and ``retries`` count every attempt and every retry made through it;
+    ``answered`` counts answers, ``unreachable`` holds the connection failure that ended a
+    request's retries while nothing had been answered yet.
     """
 
     def __init__(
@@ -56,6 +70,8 @@ class RetryingProvider(Provider):
         self.on_retry = on_retry
         self.attempts = 0
         self.retries = 0
+        self.answered = 0
+        self.unreachable: ConnectFailed | None = None
 
     async def _attempt(self, request: ChatRequest) -> ChatResponse:
         if self.bucket is not None:
@@ -84,10 +100,17 @@ class RetryingProvider(Provider):
                 await asyncio.sleep(wait)
                 continue
             response.attempts = retry + 1
+            self.answered += 1
             return response
 
     def _wait_for(self, exc: TransientError, retry: int) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""
+        unreachable = isinstance(exc, ConnectFailed) and not self.answered
+        if unreachable and (
+            self.unreachable is not None or retry >= self.policy.max_connect_retries
+        ):
+            self.unreachable = self.unreachable or exc  # type: ignore[assignment]
+            return None
         if retry >= self.policy.max_retries:
             exc.message = f"{exc.message} Gave up after {retry + 1} attempts."
             return None

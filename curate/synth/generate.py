@@ -1,4 +1,11 @@
-"""`curate synth` as a library call: options → plan → guard → (dry run | run) → result."""
+"""`curate synth` as a library call: options → plan → lock → guard → (dry run | run) → result.
+
+A run (not a dry run) holds the workspace lock (``curate.store.lock``) from before the
+guard counts the workspace until its last record is stored, so two synth commands never
+overlap: the second refuses at once naming the first (pid, command, start time), or
+waits up to ``lock_wait`` seconds for it. The guard and the budget therefore see every
+record and every dollar of the run they govern.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.errors import UsageError
-from curate.providers.base import PROVIDERS, get_provider
+from curate.providers.base import PROVIDERS, ConnectFailed, get_provider
+from curate.providers.keys import mask_url, mask_urls
 from curate.providers.pricing import PriceTable, estimate_tokens
 from curate.providers.retry import RetryPolicy
 from curate.records import Record
+from curate.store.lock import WorkspaceLock
 from curate.synth.budget import Budget
 from curate.synth.dedupe import WorkspaceIndex
 from curate.synth.guard import RatioCheck, check_ratio, count_usable
@@ -50,6 +59,11 @@ class SynthOptions:
     pairs_from_sft: bool = False
     api_key: str | None = field(default=None, repr=False)
     retry: RetryPolicy | None = None
+    lock_wait: float = 0.0  # seconds to wait for another command holding the workspace
+    command: str | None = None  # how the holder of the workspace lock is named
+
+    def __post_init__(self) -> None:
+        mask_url(self.base_url)  # its secrets (user:password, ?api-key=) are scrubbed from now on
 
     def check(self) -> None:
         if self.n < 1:
@@ -71,6 +85,8 @@ class SynthOptions:
             raise UsageError("--concurrency must be at least 1.")
         if self.max_cost is not None and self.max_cost <= 0:
             raise UsageError("--max-cost must be a positive number of dollars.")
+        if self.lock_wait < 0:
+            raise UsageError("--wait must be a number of seconds, 0 or more.")
 
 
 @dataclass
@@ -90,6 +106,8 @@ class SynthResult:
     def exit_code(self) -> int:
         if self.stats is None:
             return 0
+        if self.stats.stopped == "unreachable":
+            return 2
         return 0 if self.stats.counted >= self.stats.target else 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,13 +191,21 @@ def synthesize(
         sources=sources,
     )
     prices = PriceTable.load(getattr(settings, "prices", None))
-    ledger = Ledger.for_workspace(workspace.state_dir)
+    lock = None
+    if not options.dry_run:
+        command = options.command or _command(options)
+        lock = WorkspaceLock(workspace.state_dir, command).acquire(options.lock_wait)
     try:
-        return _synthesize(
-            workspace, options, plan, ledger, prices, name, base_url, key_env, on_update
-        )
+        ledger = Ledger.for_workspace(workspace.state_dir)
+        try:
+            return _synthesize(
+                workspace, options, plan, ledger, prices, name, base_url, key_env, on_update
+            )
+        finally:
+            ledger.close()
     finally:
-        ledger.close()
+        if lock is not None:
+            lock.release()
 
 
 def _synthesize(
@@ -195,7 +221,9 @@ def _synthesize(
 ) -> SynthResult:
     signature = plan.signature
     base, generation = ledger.peek_base(signature, options.fresh)
-    done = ledger.counted(signature, base)
+    # -n is the plan's total: records of earlier generations count (--fresh tops up to -n)
+    prior = ledger.counted_before(signature, base)
+    done = prior + ledger.counted(signature, base)
     need = max(0, options.n - done)
     real, synthetic = count_usable(workspace.store)
     max_share = workspace.settings.max_synthetic_share
@@ -209,7 +237,9 @@ def _synthesize(
             generation,
             base,
             ratio,
-            dry_run=_dry_run(plan, ledger, prices, base, options.n, options.max_cost),
+            dry_run=_dry_run(
+                plan, ledger, prices, base, max(0, options.n - prior), options.max_cost
+            ),
         )
     if options.max_cost is not None and prices.price_for(plan.model) is None:
         in_settings = "prices" in type(workspace.settings).model_fields
@@ -231,7 +261,9 @@ def _synthesize(
         rpm=options.rpm,
         retry=options.retry,
     )
-    base, generation = ledger.plan_base(signature, plan.spec(), options.fresh)
+    # a --fresh with nothing left to make starts no new generation
+    base, generation = ledger.plan_base(signature, plan.spec(), options.fresh and need > 0)
+    need_here = max(0, options.n - prior)  # records wanted from this generation
     run_id = ledger.start_run(signature, _args(options), provider.key_fingerprint)
     index = WorkspaceIndex(workspace.store, ledger)
     runner = Runner(
@@ -244,9 +276,10 @@ def _synthesize(
         budget=Budget(options.max_cost),
         base=base,
         target=options.n,
-        max_requests=options.max_requests or options.n + max(5, options.n // 2),
+        max_requests=options.max_requests or need_here + max(5, need_here // 2),
         concurrency=options.concurrency,
         run_id=run_id,
+        prior=prior,
         checker=checker,
         on_update=on_update,
     )
@@ -269,6 +302,8 @@ def _synthesize(
             },
         )
     stats.attempts = getattr(provider, "attempts", stats.attempts)
+    if stats.stopped == "unreachable" and isinstance(stats.error, ConnectFailed):
+        raise stats.error  # one sentence naming the address, exit 2
     notes = [checker.problem] if checker.problem else []
     return SynthResult(plan, signature, generation, base, ratio, stats=stats, notes=notes)
 
@@ -337,17 +372,22 @@ def _args(options: SynthOptions) -> dict[str, Any]:
     for key, value in vars(options).items():
         if key == "api_key" or value is None or value is False:
             continue
+        if key == "command":
+            continue
         if key == "base_url":
-            value = _without_userinfo(value)
+            value = mask_url(value)
         out[key] = list(value) if isinstance(value, tuple) else value
     return out
 
 
-def _without_userinfo(url: str) -> str:
-    """A URL with any ``user:password@`` part masked."""
-    from urllib.parse import urlsplit, urlunsplit
+def _command(options: SynthOptions) -> str:
+    """The command line of this process (URLs masked), or a summary of the options."""
+    import shlex
+    import sys
 
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+    if sys.argv and "curate" in sys.argv[0] and "synth" in sys.argv[1:]:
+        text = shlex.join(["curate", *sys.argv[1:]])
+    else:
+        what = ["--pairs-from-sft"] if options.pairs_from_sft else ["--topic", options.topic or ""]
+        text = shlex.join(["curate", "synth", *what, "-n", str(options.n)])
+    return mask_urls(text)

@@ -7,6 +7,8 @@ see ``outcome``), ``failed`` (``error_kind`` says why: ``parse`` and ``malformed
 were paid for and are kept with their raw text and never re-bought; ``http``,
 ``transport``, ``quota`` and ``budget`` failures bought nothing and are sent again).
 No key, header or secret is ever written here: text passes through ``keys.scrub``.
+``usage`` holds a reason code (``usage_malformed``, ``usage_missing``) when the answer's
+token usage could not be read: its tokens and cost are then the worst-case estimate.
 
 The connection uses WAL with ``synchronous=NORMAL``: a commit survives the process being
 killed at any moment (what resuming needs); only a power cut can lose the last commits,
@@ -54,6 +56,7 @@ SCHEMA = [
         input_tokens INTEGER,
         output_tokens INTEGER,
         cost REAL,
+        usage TEXT,
         error_kind TEXT,
         error TEXT,
         outcome TEXT,
@@ -88,6 +91,10 @@ SCHEMA = [
         cost REAL DEFAULT 0
     )""",
 ]
+
+
+# Columns added after the first release: (name, type), added to older ledgers on open.
+ADDED_COLUMNS = (("usage", "TEXT"),)
 
 
 @dataclass
@@ -167,6 +174,10 @@ class Ledger:
         with self._write() as conn:
             for statement in SCHEMA:
                 conn.execute(statement)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
+            for name, sql_type in ADDED_COLUMNS:
+                if name not in columns:  # a ledger written by an older curate
+                    conn.execute(f"ALTER TABLE requests ADD COLUMN {name} {sql_type}")
 
     @classmethod
     def for_workspace(cls, state_dir: Path | str) -> Ledger:
@@ -239,6 +250,14 @@ class Ledger:
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def counted_before(self, plan: str, base: int) -> int:
+        """Records of the plan's earlier generations (request numbers below ``base``)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM requests WHERE plan = ? AND idx < ? AND outcome = 'counted'",
+            (plan, base),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     # requests -------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM requests WHERE key = ?", (key,)).fetchone()
@@ -301,14 +320,19 @@ class Ledger:
         output_tokens: int,
         cost: float | None,
         attempts: int,
+        usage: str | None = None,
     ) -> str:
-        """Store the raw answer (before it is parsed); returns the answer time."""
+        """Store the raw answer (before it is parsed); returns the answer time.
+
+        ``usage`` is the reason code of an unreadable token usage (the tokens and cost are
+        then worst-case estimates).
+        """
         now = now_iso()
         with self._write() as conn:
             conn.execute(
                 "UPDATE requests SET status='answered', raw=?, text=?, request_id=?,"
                 " response_model=?, stop_reason=?, input_tokens=?, output_tokens=?, cost=?,"
-                " attempts=attempts+?, answered_at=?, updated_at=? WHERE key=?",
+                " usage=?, attempts=attempts+?, answered_at=?, updated_at=? WHERE key=?",
                 (
                     scrub(raw),
                     scrub(text),
@@ -318,6 +342,7 @@ class Ledger:
                     input_tokens,
                     output_tokens,
                     cost,
+                    usage,
                     attempts,
                     now,
                     now,

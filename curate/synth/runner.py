@@ -4,6 +4,12 @@ Each planned request goes through: ledger lookup (an answer already bought is re
 paid failure is never re-bought) → budget reservation → ``sent`` → provider (retries and
 rate limit inside) → raw answer stored (``answered``) → parse → checks → dedupe → store →
 ``parsed``. Workers keep taking the next request number until ``target`` records count.
+
+The budget holds every request in flight at its worst case (prompt estimate at the input
+price, ``max_tokens`` at the output price) and settles it to the answer's cost when it
+returns. A request that does not fit waits while others are in flight (their settled costs
+are usually far below their reservations) and stops the run only when nothing is in flight
+and it still does not fit. An answer whose usage cannot be read is charged its worst case.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.providers.base import (
+    ConnectFailed,
     MalformedResponse,
     NonRetryableError,
     Provider,
@@ -23,7 +30,7 @@ from curate.providers.base import (
     QuotaExhausted,
     TransientError,
 )
-from curate.providers.pricing import PriceTable
+from curate.providers.pricing import PriceTable, dollars, estimate_tokens
 from curate.records import Record
 from curate.synth.budget import Budget
 from curate.synth.dedupe import WorkspaceIndex
@@ -42,6 +49,7 @@ class RunStats:
 
     target: int
     counted: int = 0
+    prior: int = 0  # records of the plan's earlier generations (they count towards target)
     new: int = 0
     reused: int = 0
     sent: int = 0
@@ -53,15 +61,19 @@ class RunStats:
     output_tokens: int = 0
     cost: float = 0.0
     failures: Counter[str] = field(default_factory=Counter)
+    usage_estimated: Counter[str] = field(default_factory=Counter)
+    resendable: int = 0  # failed requests that a re-run of the same command sends again
     record_ids: list[str] = field(default_factory=list)
     stopped: str | None = None
     message: str = ""
+    advice: str = ""
     error: ProviderError | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
             "counted": self.counted,
+            "prior": self.prior,
             "new": self.new,
             "reused": self.reused,
             "sent": self.sent,
@@ -73,8 +85,11 @@ class RunStats:
             "output_tokens": self.output_tokens,
             "cost": round(self.cost, 6),
             "failures": dict(self.failures),
+            "usage_estimated": dict(self.usage_estimated),
+            "resendable": self.resendable,
             "stopped": self.stopped,
             "message": self.message,
+            "advice": self.advice,
         }
 
 
@@ -96,6 +111,7 @@ class Runner:
         max_requests: int,
         concurrency: int,
         run_id: int,
+        prior: int = 0,
         checker: Checker | None = None,
         on_update: Callable[[RunStats], None] | None = None,
     ) -> None:
@@ -112,7 +128,8 @@ class Runner:
         self.run_id = run_id
         self.checker = checker
         self.on_update = on_update
-        self.stats = RunStats(target=target)
+        self.stats = RunStats(target=target, counted=prior, prior=prior)
+        self._answered = 0  # answers bought by this run
         self._next = base
         self._inflight = 0
         self._cond: asyncio.Condition | None = None
@@ -145,6 +162,7 @@ class Runner:
                 f"Only {s.counted} of {s.target} records after {self._next - self.base} "
                 "planned requests; the rest failed or repeated existing records."
             )
+        s.advice = advice(s)
         return s
 
     def _done(self) -> bool:
@@ -249,17 +267,47 @@ class Runner:
             self.stats.check_failed += 1
         return entry.outcome or "failed"
 
+    async def _reserve(self, amount: float) -> bool:
+        """Hold ``amount`` of the budget, waiting while requests in flight may free some."""
+        assert self._cond is not None
+        async with self._cond:
+            while True:
+                if self.stats.stopped is not None:
+                    return False
+                if self.budget.reserve(amount):
+                    return True
+                if self.budget.reserved <= 1e-12:  # nothing in flight will give any back
+                    return False
+                await self._cond.wait()
+
+    async def _budget_changed(self) -> None:
+        assert self._cond is not None
+        async with self._cond:
+            self._cond.notify_all()
+
     async def _send(self, item: PlanItem) -> Entry | None:
         request = item.request
         prompt_chars = sum(len(m["content"]) for m in request.messages) + len(request.system or "")
-        reserve = self.prices.max_cost(request.model, prompt_chars, request.max_tokens) or 0.0
-        if not self.budget.reserve(reserve):
-            self._stop(
-                "budget",
-                f"Stopped before exceeding the budget of ${self.budget.limit:.2f} "
-                f"(spent ${self.budget.spent:.4f}; the next request could cost up to ${reserve:.4f}).",
-            )
+        worst = self.prices.max_cost(request.model, prompt_chars, request.max_tokens)
+        reserve = worst or 0.0
+        if not await self._reserve(reserve):
+            if self.stats.stopped is None:
+                self._stop(
+                    "budget",
+                    f"Stopped before exceeding the budget of {dollars(self.budget.limit or 0)} "
+                    f"(spent {dollars(self.budget.spent)}; the next request could cost up to "
+                    f"{dollars(reserve)}).",
+                )
             return None
+        try:
+            return await self._send_reserved(item, prompt_chars, worst, reserve)
+        finally:
+            await self._budget_changed()
+
+    async def _send_reserved(
+        self, item: PlanItem, prompt_chars: int, worst: float | None, reserve: float
+    ) -> Entry | None:
+        request = item.request
         self.ledger.mark_sent(
             item.key,
             self.plan.signature,
@@ -274,6 +322,7 @@ class Runner:
         try:
             response = await self.provider.complete(request)
         except MalformedResponse as exc:
+            self._answered += 1  # the server is there and charged for it
             self.budget.settle(reserve, None)
             self.ledger.mark_failed(
                 item.key, "malformed", exc.message, raw=exc.raw_text, request_id=exc.request_id
@@ -283,22 +332,36 @@ class Runner:
         except QuotaExhausted as exc:
             self.budget.release(reserve)
             self.ledger.mark_failed(item.key, "quota", exc.message)
-            self._fail("quota")
+            self._fail("quota", resendable=True)
             self._stop("quota", exc.message, exc)
+            return None
+        except ConnectFailed as exc:
+            self.budget.release(reserve)
+            self.ledger.mark_failed(item.key, "transport", exc.message)
+            self._fail("connect", resendable=True)
+            if not self._answered:  # nothing ever answered: most likely a wrong address
+                self._stop("unreachable", exc.message, exc)
             return None
         except (TransientError, NonRetryableError) as exc:
             self.budget.release(reserve)
             kind = "http" if exc.status else "transport"
             self.ledger.mark_failed(item.key, kind, exc.message, request_id=exc.request_id)
-            self._fail(f"http_{exc.status}" if exc.status else "transport")
+            self._fail(f"http_{exc.status}" if exc.status else "transport", resendable=True)
             if isinstance(exc, NonRetryableError) and exc.status in FATAL_STATUS:
                 self._stop("fatal", str(exc), exc)
             return None
-        cost = self.prices.cost(request.model, response.input_tokens, response.output_tokens)
+        self._answered += 1
+        input_tokens, output_tokens = response.input_tokens, response.output_tokens
+        if response.usage_error:  # unreadable usage: charge the worst case
+            self.stats.usage_estimated[response.usage_error] += 1
+            input_tokens, output_tokens = estimate_tokens(prompt_chars), request.max_tokens
+            cost = worst
+        else:
+            cost = self.prices.cost(request.model, input_tokens, output_tokens)
         self.budget.settle(reserve, cost)
         self.stats.attempts += response.attempts
-        self.stats.input_tokens += response.input_tokens
-        self.stats.output_tokens += response.output_tokens
+        self.stats.input_tokens += input_tokens
+        self.stats.output_tokens += output_tokens
         self.stats.cost += cost or 0.0
         self.ledger.mark_answered(
             item.key,
@@ -307,10 +370,11 @@ class Runner:
             request_id=response.request_id,
             response_model=response.model,
             stop_reason=response.stop_reason,
-            input_tokens=response.input_tokens,
-            output_tokens=response.output_tokens,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
             cost=cost,
             attempts=response.attempts,
+            usage=response.usage_error,
         )
         return self.ledger.get(item.key)
 
@@ -355,9 +419,33 @@ class Runner:
         self.stats.record_ids.append(record.id)
         return "counted"
 
-    def _fail(self, code: str) -> None:
+    def _fail(self, code: str, resendable: bool = False) -> None:
         self.stats.failed += 1
         self.stats.failures[code] += 1
+        if resendable:
+            self.stats.resendable += 1
+
+
+def advice(s: RunStats) -> str:
+    """What will help a run that stopped short of its target (empty when it did not)."""
+    if s.stopped is None:
+        return ""
+    if s.stopped == "budget":
+        return "Re-run with a higher --max-cost to continue; answers already bought are reused."
+    if s.error is not None and s.error.fix:
+        return s.error.fix
+    if s.stopped != "exhausted":
+        return "Re-run the same command to continue; answers already bought are reused."
+    if s.resendable:
+        return (
+            f"Re-run the same command to send the {s.resendable} failed requests again; "
+            "answers already bought are reused."
+        )
+    return (
+        "Re-running the same command sends nothing: every planned request is answered in the "
+        "ledger. Pass --fresh to ask for new samples (it tops up to -n), or change --topic "
+        "or --difficulty."
+    )
 
 
 def _code(error: str | None) -> str:

@@ -58,16 +58,26 @@ def test_repeated_command_makes_zero_requests(workspace: Workspace, server: Fake
     assert len(synthetic(workspace)) == 6
 
 
-def test_fresh_asks_for_new_samples(workspace: Workspace, server: FakeServer) -> None:
-    synthesize(workspace, options(server, n=4))
-    first = set(server.counts())
-    fresh = synthesize(workspace, options(server, n=4, fresh=True))
-    assert fresh.generation == 1 and fresh.stats is not None and fresh.stats.new == 4
-    second = set(server.counts()) - first
-    assert len(second) == 4 and server.total == 8
-    synthesize(workspace, options(server, n=4))  # the latest generation is reused
-    assert server.total == 8
-    assert len(synthetic(workspace)) == 8
+def test_fresh_tops_up_to_n_with_new_samples(workspace: Workspace, server: FakeServer) -> None:
+    same = json.dumps({"prompt": "How do I list topics?", "answer": "Run kafka-topics --list."})
+    server.rule = lambda seen: Action.ok(text=same)
+    first = synthesize(workspace, options(server, n=3, concurrency=1)).stats
+    assert first is not None and first.stopped == "exhausted" and first.counted == 1
+    assert first.resendable == 0 and "--fresh" in first.advice
+    assert "Re-run the same command" not in first.advice
+    server.rule = None
+    sent = server.total
+    again = synthesize(workspace, options(server, n=3)).stats
+    assert again is not None and server.total == sent and again.counted == 1  # sends nothing
+    fresh = synthesize(workspace, options(server, n=3, fresh=True))
+    assert fresh.generation == 1 and fresh.stats is not None
+    assert (fresh.stats.prior, fresh.stats.new, fresh.stats.counted) == (1, 2, 3)
+    assert server.total == sent + 2 and fresh.exit_code == 0
+    assert len(synthetic(workspace)) == 3  # topped up to -n, not -n more
+    done = synthesize(workspace, options(server, n=3, fresh=True))
+    assert done.generation == 1 and server.total == sent + 2  # nothing left to make
+    synthesize(workspace, options(server, n=5))
+    assert server.total == sent + 4 and len(synthetic(workspace)) == 5
 
 
 def test_a_larger_n_only_asks_for_the_difference(workspace: Workspace, server: FakeServer) -> None:
@@ -144,16 +154,32 @@ def test_spent_quota_stops_and_a_rerun_resumes(workspace: Workspace, server: Fak
 def test_max_cost_stops_before_exceeding_the_budget(
     workspace: Workspace, server: FakeServer
 ) -> None:
-    budget = 0.02
+    budget = 0.004
+    dry = synthesize(workspace, options(server, n=60, max_tokens=1000, dry_run=True)).dry_run
+    assert dry is not None
+    worst = dry["estimated_max_cost"] / 60  # one request's worst case
     result = synthesize(
         workspace, options(server, n=60, concurrency=4, max_cost=budget, max_tokens=1000)
     ).stats
     assert result is not None and result.stopped == "budget"
-    assert "$0.02" in result.message
+    assert "$0.004 " in result.message and "spent $0.00" in result.message
     spent = sum(r["cost"] or 0 for r in ledger_rows(workspace.state_dir))
     assert 0 < spent <= budget
+    assert budget - spent < worst * 1.05  # it stopped only when the next one might not fit
     assert result.cost == pytest.approx(spent)
     assert 0 < result.counted < 60 and server.total == result.sent
+
+
+def test_max_cost_with_concurrency_spends_like_one_at_a_time(
+    workspace: Workspace, server: FakeServer
+) -> None:
+    """In-flight requests hold their worst case only until they return."""
+    server.latency = 0.05
+    result = synthesize(workspace, options(server, n=15, concurrency=8, max_cost=0.02)).stats
+    assert result is not None and result.stopped is None and result.counted == 15
+    spent = sum(r["cost"] or 0 for r in ledger_rows(workspace.state_dir))
+    assert 0 < spent <= 0.02 and result.cost == pytest.approx(spent)
+    assert server.total == 15
 
 
 def test_max_cost_needs_a_price(workspace: Workspace, server: FakeServer) -> None:
