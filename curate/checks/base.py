@@ -83,11 +83,15 @@ class RecordCheck(ABC):
 
 
 class DatasetCheck(ABC):
-    """A check over the whole dataset, given every record's profile (batch statistics)."""
+    """A check over the whole dataset, given every record's profile (batch statistics).
+
+    ``per_record``: its codes land on records (consistency); otherwise on the dataset.
+    """
 
     name: ClassVar[str]
     pillar: ClassVar[Pillar]
     codes: ClassVar[tuple[str, ...]]
+    per_record: ClassVar[bool] = False
 
     def __init__(self, options: Any, rubric: Rubric) -> None:
         self.options = options

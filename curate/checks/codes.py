@@ -71,11 +71,15 @@ def codes_table(severity: dict[str, str] | None = None) -> str:
         severity = load_rubric().severity
     record_classes, dataset_classes = all_checks()
     rows = ["| code | check | level | default severity | meaning |", "| --- | --- | --- | --- | --- |"]
-    for level, classes in (("record", record_classes), ("dataset", dataset_classes)):
-        for name, cls in classes.items():
-            for code in cls.codes:
-                rows.append(f"| `{code}` | {name} | {level} | {severity.get(code, 'error')} | {meaning(code)} |")
-    rows.append(f"| `judge_low_score` | judge | record | {severity.get('judge_low_score', 'error')} | {meaning('judge_low_score')} |")
+    checks: list[tuple[str, str, tuple[str, ...]]] = [
+        *((name, "record", cls.codes) for name, cls in record_classes.items()),
+        *((n, "record", c.codes) for n, c in dataset_classes.items() if c.per_record),
+        ("judge", "record", ("judge_low_score",)),
+        *((n, "dataset", c.codes) for n, c in dataset_classes.items() if not c.per_record),
+    ]
+    for name, level, codes in checks:
+        for code in codes:
+            rows.append(f"| `{code}` | {name} | {level} | {severity.get(code, 'error')} | {meaning(code)} |")
     return "\n".join(rows) + "\n"
 
 

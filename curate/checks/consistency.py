@@ -56,6 +56,7 @@ class ConsistencyCheck(DatasetCheck):
     name: ClassVar[str] = "consistency"
     pillar = "consistency"
     codes = ("style_outlier", "language_mismatch", "system_prompt_varies")
+    per_record = True
 
     def check(self, profiles: list[Profile]) -> DatasetResult:
         result = DatasetResult()
@@ -106,7 +107,7 @@ class ConsistencyCheck(DatasetCheck):
         result.metrics = {"scopes": len(scopes), "groups": n_groups, "distinct_system_prompts": distinct}
         return result
 
-    def _style(self, members: list[Profile], label: str, result: DatasetResult) -> None:
+    def _style(self, members: list[Profile], scope: str, result: DatasetResult) -> None:
         o = self.options
         n = len(members)
         shares = {f: sum(getattr(p, f) for p in members) / n for f in STYLE_FEATURES}
@@ -122,7 +123,7 @@ class ConsistencyCheck(DatasetCheck):
             if p.words * o.length_factor < median or p.words > median * o.length_factor:
                 why.append(f"{p.words} words against a median of {median:.0f}")
             if len(why) >= o.min_deviations:
-                _add(result, p, "style_outlier", f"In '{label}': " + "; ".join(why) + ".")
+                _add(result, p, "style_outlier", f"In '{scope}': " + "; ".join(why) + ".")
 
     def _language(
         self,

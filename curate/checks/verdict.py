@@ -145,10 +145,11 @@ def decide(
             why.append(f"{count} {noun} ({rate:.1%}) fail '{key}'; the rubric allows {limit:.1%}.")
     share = rubric.fail.error_share_above
     if share is not None and total and error_records / total > share:
-        errors = error_records
+        one = error_records == 1
         why.append(
-            f"{errors} records ({errors / total:.1%}) have an error finding and would be left out "
-            f"of an export; the rubric allows {share:.1%}."
+            f"{error_records} record{'' if one else 's'} ({error_records / total:.1%}) "
+            f"{'has' if one else 'have'} an error finding and would be left out of an export; "
+            f"the rubric allows {share:.1%}."
         )
     failing = set(rubric.fail.dataset_codes)
     for finding in dataset:
