@@ -19,6 +19,9 @@ class StructureCheck(RecordCheck):
     that does not start with a user turn or end with the answer, a tool result with no call
     before it); ``non_alternating_turns``; ``invalid_tool_call`` (no name, arguments that are
     not JSON, ids that do not match the tool results); ``invalid_preference``; ``invalid_label``.
+
+    A preference pair is checked on both sides, prompt plus chosen and prompt plus rejected,
+    with the same codes; the detail names the side.
     """
 
     name: ClassVar[str] = "structure"
@@ -40,19 +43,30 @@ class StructureCheck(RecordCheck):
                 found.setdefault("missing_content", f"{where(part, i).capitalize()} ({m.role}) has no content.")
         if record.kind == "preference":
             _check_preference(record, found)
-            convo = record.messages + (record.chosen or [])
+            _check_side(record.messages + (record.chosen or []), "chosen", found)
+            if record.rejected:
+                _check_side(record.messages + record.rejected, "rejected", found)
         else:
-            convo = record.messages
             if record.kind == "unpaired" and record.label is None:
                 found["invalid_label"] = "The unpaired example has no true/false label."
-        if not any(m.role == "assistant" for m in convo):
-            found["example_missing_assistant_message"] = "The conversation has no assistant turn."
-        else:
-            _check_order(convo, found)
-        _check_tools(convo, found)
-        if record.kind == "preference" and record.rejected:
-            _check_tools(record.messages + record.rejected, found)
+            _check_conversation(record.messages, found)
         return [Finding(code, detail=detail) for code, detail in found.items()]
+
+
+def _check_conversation(convo: list[Message], found: dict[str, str]) -> None:
+    if not any(m.role == "assistant" for m in convo):
+        found["example_missing_assistant_message"] = "The conversation has no assistant turn."
+    else:
+        _check_order(convo, found)
+    _check_tools(convo, found)
+
+
+def _check_side(convo: list[Message], side: str, found: dict[str, str]) -> None:
+    """One side of a pair (prompt plus answer): its findings, the side named in each detail."""
+    here: dict[str, str] = {}
+    _check_conversation(convo, here)
+    for code, detail in here.items():
+        found.setdefault(code, f"{side.capitalize()} side: {detail}")
 
 
 def _check_preference(record: Record, found: dict[str, str]) -> None:

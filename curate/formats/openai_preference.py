@@ -7,7 +7,8 @@ Row shape (OpenAI's preference fine-tuning format)::
      "non_preferred_output": [{"role": "assistant", "content": "..."}]}
 
 Messages are checked as in ``openai-jsonl`` (same reason codes). Outputs hold assistant
-turns only. Unknown keys inside ``input`` (such as ``parallel_tool_calls``) are kept in
+turns only. Writing needs exactly one assistant message per side, as OpenAI's preference
+fine-tuning does; a pair with a longer answer is ``unsupported_in_target``. Unknown keys inside ``input`` (such as ``parallel_tool_calls``) are kept in
 ``meta["input"]`` and written back inside ``input``; unknown top-level keys are kept in
 ``meta``. Normalisation: messages are written as ``curate.formats.common.message_dict`` does.
 
@@ -120,6 +121,12 @@ class OpenAIPreference(Format):
                         self.name,
                         f"a {m.role} turn in the {side} answer (outputs hold assistant turns only)",
                     )
+            if len(answer) != 1:
+                raise refuse(
+                    self.name,
+                    f"a {side} answer of {len(answer)} assistant turns "
+                    "(OpenAI preference fine-tuning takes exactly one assistant message per side)",
+                )
         inp: dict[str, Any] = {"messages": [message_dict(m) for m in prompt]}
         if record.tools is not None:
             inp["tools"] = record.tools

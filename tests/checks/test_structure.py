@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from check_helpers import chat, run_check, turns
+from check_helpers import chat, details, run_check, turns
 
 from curate.checks.structure import StructureCheck
 from curate.records import FunctionCall, Message, Record, ToolCall
@@ -80,3 +80,20 @@ def test_preference_pairs() -> None:
 def test_unpaired_needs_a_label() -> None:
     assert run_check(StructureCheck, chat(kind="unpaired")) == ["invalid_label"]
     assert run_check(StructureCheck, chat(kind="unpaired", label=False)) == []
+
+
+def test_the_rejected_side_is_checked_with_the_same_codes_and_named() -> None:
+    prompt = [Message(role="user", content="Is a Spark RDD mutable?")]
+    good = [Message(role="assistant", content="No; transformations return new RDDs.")]
+    twice = [Message(role="assistant", content="Yes."), Message(role="assistant", content="Edit it in place.")]
+    bad_rejected = Record(kind="preference", messages=prompt, chosen=good, rejected=twice)
+    assert run_check(StructureCheck, bad_rejected) == ["non_alternating_turns"]
+    assert details(StructureCheck, bad_rejected) == ["Rejected side: Messages 2 and 3 are both assistant turns."]
+    # the same turns on the chosen side get the same code, with that side named
+    bad_chosen = Record(kind="preference", messages=prompt, chosen=twice, rejected=good)
+    assert run_check(StructureCheck, bad_chosen) == ["non_alternating_turns"]
+    assert details(StructureCheck, bad_chosen) == ["Chosen side: Messages 2 and 3 are both assistant turns."]
+    ends_with_user = [*twice[:1], Message(role="user", content="Really?")]
+    record = Record(kind="preference", messages=prompt, chosen=good, rejected=ends_with_user)
+    assert run_check(StructureCheck, record) == ["role_order"]
+    assert details(StructureCheck, record)[0].startswith("Rejected side: ")

@@ -116,7 +116,7 @@ def rows(draw: st.DrawFn) -> dict[str, Any]:
         inp["tools"] = draw(S.tools_list())
     if draw(st.booleans()):
         inp["parallel_tool_calls"] = draw(st.booleans())
-    side = st.lists(S.chat_message("assistant"), min_size=1, max_size=2)
+    side = st.lists(S.chat_message("assistant"), min_size=1, max_size=1)  # what OpenAI takes
     good = draw(side)
     bad = draw(side.filter(lambda x: x != good))
     return {
@@ -133,3 +133,17 @@ def test_rows_round_trip(row: dict[str, Any]) -> None:
     rec = FMT.parse(row)
     assert FMT.render(rec) == row
     assert FMT.parse(FMT.render(rec)).id == rec.id
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows(), st.sampled_from(["preferred_output", "non_preferred_output"]), st.data())
+def test_a_side_of_two_assistant_messages_reads_but_is_not_written(
+    row: dict[str, Any], side: str, data: st.DataObject
+) -> None:
+    row[side] = [*row[side], data.draw(S.chat_message("assistant"))]
+    rec = FMT.parse(row)  # read, so it can go to a format that holds it
+    with pytest.raises(RowError) as info:
+        FMT.render(rec)
+    assert info.value.code == "unsupported_in_target"
+    name = "chosen" if side == "preferred_output" else "rejected"
+    assert f"a {name} answer of 2 assistant turns" in info.value.message
