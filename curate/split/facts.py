@@ -1,7 +1,8 @@
 """What split and export need to know about every stored record, read in a few bulk queries.
 
 One :class:`Fact` per record (kind, origin, review state, split, parent, one tag) plus the
-annotations of the latest finished runs: duplicate clusters (``dedupe``), failed checks and
+annotations of the latest finished runs: duplicate clusters (``dedupe``), groups of records
+sharing a prompt (``same_prompt``, written with each dedupe), failed checks and
 scores (``checks``) and contamination marks (``contamination``, see ``curate.dedup``). Reading the store's tables in bulk keeps a split
 or an export of a million records to a handful of queries.
 """
@@ -86,6 +87,23 @@ def load_clusters(store: Any) -> tuple[int | None, dict[str, Cluster]]:
         if rep and c.representative is None:
             c.representative = record_id
     return run_id, clusters
+
+
+def load_prompt_groups(store: Any) -> dict[str, list[str]]:
+    """The latest ``same_prompt`` run's groups (records that share a prompt without being
+    duplicates, such as a prompt's preference pairs): group id -> member ids in id order."""
+    db = store.db
+    run_id = latest_run_id(db, "same_prompt")
+    if run_id is None:
+        return {}
+    groups: dict[str, list[str]] = {}
+    for record_id, group_id in db.read(
+        "SELECT r.id, d.cluster_id FROM dup_clusters d"
+        " JOIN records r ON r.rid = d.rid WHERE d.run_id = ? ORDER BY d.cluster_id, r.id",
+        (run_id,),
+    ):
+        groups.setdefault(str(group_id), []).append(record_id)
+    return groups
 
 
 def load_checks(store: Any) -> Checks:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.split.assign import Unit, plan_split
-from curate.split.facts import Fact, load_clusters, load_facts
+from curate.split.facts import Fact, load_clusters, load_facts, load_prompt_groups
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
 
 # Records that can still be exported; rejected ones and versions replaced by an edit keep
@@ -33,6 +33,7 @@ class SplitResult:
     skipped: dict[str, int]
     run_id: int | None
     warnings: list[str] = field(default_factory=list)
+    same_prompt: int = 0  # groups of records sharing a prompt, each kept in one split
 
     @property
     def total(self) -> int:
@@ -54,19 +55,51 @@ class SplitResult:
             "kept_existing": self.kept,
             "moved": self.moved,
             "clusters": self.clusters,
+            "same_prompt_groups": self.same_prompt,
             "skipped": self.skipped,
             "run_id": self.run_id,
             "warnings": self.warnings,
         }
 
 
+def _components(sets: list[list[str]]) -> list[list[str]]:
+    """The connected components of overlapping sets of record ids (each sorted)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = parent.setdefault(x, x)
+        while root != parent[root]:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for members in sets:
+        for m in members[1:]:
+            a, b = find(members[0]), find(m)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        if members:
+            find(members[0])
+    found: dict[str, list[str]] = {}
+    for x in parent:
+        found.setdefault(find(x), []).append(x)
+    return [sorted(g) for g in found.values()]
+
+
 def build_units(
-    facts: list[Fact], clusters: dict[str, Any], stratify: bool, reshuffle: bool = False
+    facts: list[Fact],
+    clusters: dict[str, Any],
+    stratify: bool,
+    reshuffle: bool = False,
+    prompt_groups: dict[str, list[str]] | None = None,
 ) -> tuple[list[Unit], dict[str, str]]:
     """Units over the usable records (clusters as wholes) and each record's current split.
 
-    With ``reshuffle`` only test assignments bind (the test split is frozen); train and
-    validation records are dealt again.
+    Records sharing a prompt (``prompt_groups``, from the latest dedupe) join one unit with
+    their clusters, so a prompt's pairs never straddle train and test. With ``reshuffle``
+    only test assignments bind (the test split is frozen); train and validation records are
+    dealt again.
     """
     by_id = {f.id: f for f in facts}
     existing = {f.id: f.split for f in facts if f.split}
@@ -89,13 +122,17 @@ def build_units(
 
     units: list[Unit] = []
     clustered: set[str] = set()
-    for c in clusters.values():
-        clustered.update(c.members)
-        members = [m for m in c.members if m in usable]
+    groups = [list(c.members) for c in clusters.values()]
+    groups += [list(g) for g in (prompt_groups or {}).values()]
+    representatives = {c.representative for c in clusters.values() if c.representative}
+    for group in _components(groups):
+        clustered.update(group)
+        members = [m for m in group if m in usable]
         if not members:
             continue
-        key = c.representative if c.representative in members else members[0]
-        prior = {m: s for m in c.members if (s := prior_of(m))}
+        reps = [m for m in members if m in representatives]
+        key = reps[0] if reps else members[0]
+        prior = {m: s for m in group if (s := prior_of(m))}
         units.append(Unit(key, members, stratum(key), prior))
     for f in facts:
         if f.id in usable and f.id not in clustered:
@@ -142,7 +179,8 @@ def split_workspace(
     previous = store.latest_run("split")
     facts = load_facts(store, tag)
     _, clusters = load_clusters(store)
-    units, existing = build_units(facts, clusters, tag is not None, reshuffle)
+    prompt_groups = load_prompt_groups(store)
+    units, existing = build_units(facts, clusters, tag is not None, reshuffle, prompt_groups)
     plan = plan_split(units, ratios, seed, existing)
 
     changed = {rid: s for rid, s in plan.assignments.items() if existing.get(rid) != s}
@@ -211,4 +249,5 @@ def split_workspace(
         skipped=skipped,
         run_id=run_id,
         warnings=warnings,
+        same_prompt=len(prompt_groups),
     )
