@@ -11,6 +11,8 @@ Meaning, not only counts: a preference pair written to an SFT format would lose 
 answer, so by default it is rejected (``unsupported_in_target``); ``preference_side="chosen"``
 keeps its prompt and chosen answer as an SFT row and counts every rejected answer dropped
 (``dropped_rejected``). An undesirable unpaired example (label false) never becomes an SFT row.
+An SFT row has no label, so it is not written to an unpaired (KTO) format unless ``label``
+(``--label true|false``) gives it one explicitly; each such row is counted (``labelled``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class ConvertSummary:
     preference_side: str | None = None
     # rows written as SFT from a preference pair's chosen side: their rejected answers dropped
     dropped_rejected: int = 0
+    # the label --label gave, and how many written rows (SFT rows, which have none) got it
+    label: bool | None = None
+    labelled: int = 0
 
     @property
     def empty(self) -> bool:
@@ -88,6 +93,8 @@ class ConvertSummary:
             "warnings": self.warnings(),
             "preference_side": self.preference_side,
             "dropped_rejected": self.dropped_rejected,
+            "label": self.label,
+            "labelled": self.labelled,
         }
 
 
@@ -194,17 +201,23 @@ def convert(
     sample: int = DEFAULT_SAMPLE,
     progress: Progress | None = None,
     preference_side: str | None = None,
+    label: bool | str | None = None,
 ) -> ConvertSummary:
     """Convert ``input`` into format ``to`` at ``output`` (container from its extension).
 
     ``preference_side="chosen"`` writes a preference pair to an SFT format as its prompt and
     chosen answer (counted in ``dropped_rejected``); without it such pairs are rejected.
 
+    ``label`` (True or False, or the text "true"/"false") gives every SFT row that label so it
+    can be written to an unpaired (KTO) format (counted in ``labelled``); rows that have a
+    label keep theirs. Without it SFT rows are rejected there: a label is never invented.
+
     Raises ``UsageError`` (unknown format, bad output name, undetectable input) or
     ``UnreadableInput`` before anything is written.
     """
     target = get_format(to)
     side = check_preference_side(preference_side)
+    given_label = check_label(label, target.name, target.kinds)
     output_container(output)
     out_path, in_path = Path(output), Path(input)
     rejects = Path(rejects_path) if rejects_path else default_rejects_path(output)
@@ -225,10 +238,13 @@ def convert(
         from_format=source.format_name,
         detection=source.detection,
         preference_side=side,
+        label=given_label,
     )
     render, written = target.render, None
     if side is not None and "preference" not in target.kinds and "sft" in target.kinds:
         render, written = _chosen_side(target.render, summary)
+    if given_label is not None:
+        render, written = _labelled(render, written, given_label, summary)
     with open_row_writer(out_path) as writer, RejectSink(rejects) as sink:
         summary.read = _pump(source, render, writer.write, sink, progress, written)
         summary.written = writer.count
@@ -256,6 +272,45 @@ def _chosen_side(
             summary.dropped_rejected += 1
 
     return chosen_render, count
+
+
+def check_label(label: bool | str | None, to: str, kinds: tuple[str, ...]) -> bool | None:
+    """``--label``: True, False or None; a UsageError for other text or a target without labels."""
+    if label is None:
+        return None
+    value = label
+    if isinstance(label, str):
+        value = {"true": True, "false": False}.get(label.strip().lower())
+        if value is None:
+            raise UsageError(f"Unknown label '{label}'.", "Use --label true or --label false.")
+    if "unpaired" not in kinds:
+        raise UsageError(
+            f"--label gives rows a KTO label, and the format {to} holds no labels.",
+            "Use it with --to unpaired or --to llama-factory-kto.",
+        )
+    return bool(value)
+
+
+def _labelled(
+    render: Callable[[Record], dict[str, Any]],
+    written: Callable[[Record], None] | None,
+    label: bool,
+    summary: ConvertSummary,
+) -> tuple[Callable[[Record], dict[str, Any]], Callable[[Record], None]]:
+    """``render`` with SFT rows given ``label``, and a hook that counts each one written."""
+
+    def labelled_render(record: Record) -> dict[str, Any]:
+        if record.kind == "sft":
+            return render(record.model_copy(update={"kind": "unpaired", "label": label}))
+        return render(record)
+
+    def count(record: Record) -> None:
+        if written is not None:
+            written(record)
+        if record.kind == "sft":
+            summary.labelled += 1
+
+    return labelled_render, count
 
 
 def _pump(

@@ -25,7 +25,12 @@ REASONS: dict[str, str] = {
     "invalid_preference": "a preference pair is malformed (chosen and rejected missing or identical)",
     "invalid_label": "an unpaired example's label is not a boolean",
     "invalid_tool_call": "a tool call is malformed",
+    "unpaired_tool_call": "a tool result answers no tool call before it, or a tool call gets no result",
     "unsupported_in_target": "the target format cannot hold this record",
+    "unsupported_content": "a message holds a content part that is not text (an image, audio, "
+    "video, reasoning or a typed tool call), which a record cannot carry",
+    "unsupported_weight": "a turn's loss weight is not 0 or 1 (a record trains on a whole turn "
+    "or not at all)",
 }
 
 

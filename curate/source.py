@@ -30,6 +30,12 @@ class RecordSource:
         self.detection, self._rows = detect_stream(iter(self.reader), sample)
         if chosen is None and self.detection.format is None and self.detection.sampled:
             known = ", ".join(all_formats())
+            if self.detection.reason is not None:  # a recognised shape, or rows that do not parse
+                sentence, fix = self.detection.reason
+                raise UsageError(
+                    f"Cannot tell the format of '{self.name}': {sentence}.",
+                    fix or f"Pass --from with one of: {known}.",
+                )
             raise UsageError(
                 f"Cannot tell the format of '{self.name}': none of the {self.detection.sampled} "
                 "sampled rows matches a known format.",

@@ -29,11 +29,13 @@ Examples:
   curate convert dump.json --from sharegpt --to openai-jsonl -o chat.jsonl.gz
   curate convert pairs.parquet --to trl-preference -o pairs.jsonl --json
   curate convert dpo.jsonl --to alpaca --preference-side chosen -o sft.json
+  curate convert kto_en_demo.json --to unpaired -o kto.jsonl
+  curate convert bad_answers.json --to unpaired --label false -o kto.jsonl
 
 A preference pair written to an SFT format (alpaca, openai-jsonl, sharegpt, completion) \
 would lose its rejected answer, so it is rejected (unsupported_in_target) unless \
 --preference-side chosen keeps its chosen side; the summary counts the rejected answers \
-dropped. An undesirable unpaired example (label false) never becomes an SFT row.
+dropped. An undesirable unpaired example (label false) never becomes an SFT row, and an SFT row gets a KTO label only from an explicit --label true|false.
 
 Exit codes: 0 every row converted; 1 some rows rejected (the output is still written, \
 the rejected rows are in OUTPUT.rejects.jsonl); 2 usage error or unreadable input. \
@@ -79,13 +81,32 @@ def convert_command(
             show_default=False,
         ),
     ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            help=(
+                "Give every SFT row this KTO label (true or false) so it can be written to "
+                "unpaired or llama-factory-kto; without it such rows are rejected, since a "
+                "label is never invented. Rows that have a label keep theirs."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Convert a dataset file to another format; every row ends in OUTPUT or the rejects file."""
     with cli_errors():
         size = RowReader(input).size
         with byte_progress("Converting", size) as progress:
             summary = convert(
-                input, output, to, from_, rejects, progress=progress, preference_side=preference_side
+                input,
+                output,
+                to,
+                from_,
+                rejects,
+                progress=progress,
+                preference_side=preference_side,
+                label=label,
             )
     if json_out:
         print_json(summary.to_dict())
@@ -102,7 +123,7 @@ def show_summary(summary: ConvertSummary) -> None:
     line = (
         f"read {summary.read} = written {summary.written} + rejected {summary.rejected}"
     )
-    kept = side_note(summary)
+    kept = "\n".join(n for n in (side_note(summary), label_note(summary)) if n) or None
     if not console.is_terminal:  # plain lines for pipes and logs, never wrapped
         typer.echo(f"{summary.input} ({fmt}) -> {summary.output} ({summary.to})")
         typer.echo(line)
@@ -146,6 +167,17 @@ def side_note(summary: ConvertSummary) -> str | None:
     return (
         f"{n} written rows are the {summary.preference_side} side of a preference pair: "
         f"{n} rejected answers dropped (--preference-side {summary.preference_side})"
+    )
+
+
+def label_note(summary: ConvertSummary) -> str | None:
+    """What --label did to the written rows, or None when no row got the label."""
+    if not summary.labelled:
+        return None
+    value = "true" if summary.label else "false"
+    return (
+        f"{summary.labelled} written rows had no label and were given label {value} (--label "
+        f"{value})"
     )
 
 

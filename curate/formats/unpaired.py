@@ -10,9 +10,14 @@ in the completion format; ``label`` says whether the completion is desirable.
 Traceback (most recent call last):
 curate.errors.RowError: The field 'label' must be true or false, not a string.
 
-An SFT record is written with ``label: true`` (it is an example to learn from). A preference
-pair holds two examples and a row here holds one, so ``render`` rejects it; ``unpair`` turns
-a pair into its two unpaired records.
+An SFT record has no label, and the writer never invents one: it is rejected
+(``unsupported_in_target``) unless ``curate convert --label true|false`` gives every row that
+label explicitly. A preference pair holds two examples and a row here holds one, so ``render``
+rejects it; ``unpair`` turns a pair into its two unpaired records.
+
+LLaMA-Factory's KTO rows (a chat in ``messages`` or ``conversations`` plus a boolean ``label``
+or ``kto_tag``) are read here too, as ``llama-factory-kto`` reads them, so ``--from unpaired``
+accepts both shapes; they are written as prompt/completion/label.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from curate.errors import RowError
 from curate.formats.base import Format
 from curate.formats.common import build_record, require_dict, type_name, writable_meta
 from curate.formats.completion import pair_data, render_pair
+from curate.formats.llama_factory_kto import FORMAT as KTO
+from curate.formats.llama_factory_kto import NO_LABEL
 from curate.records import Record, new_version
 
 KNOWN = frozenset({"prompt", "completion", "label", "tools"})
@@ -63,6 +70,8 @@ class Unpaired(Format):
 
     def parse(self, row: Any) -> Record:
         row = require_dict(row)
+        if "prompt" not in row and ("messages" in row or "conversations" in row):
+            return KTO.parse(row)
         data = pair_data(row, KNOWN)
         if "label" not in row:
             raise RowError("missing_field", "The row has no 'label'.")
@@ -81,9 +90,9 @@ class Unpaired(Format):
                 "unsupported_in_target",
                 "A preference pair holds two examples and an unpaired row holds one.",
             )
-        label = True if record.kind == "sft" else record.label
-        if type(label) is not bool:
-            raise RowError("unsupported_in_target", "The unpaired example has no label.")
+        label = record.label
+        if record.kind != "unpaired" or type(label) is not bool:
+            raise RowError("unsupported_in_target", NO_LABEL)
         out = render_pair(record, record.messages)
         out["label"] = label
         out.update(writable_meta(record.meta, KNOWN))

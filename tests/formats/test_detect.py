@@ -39,7 +39,23 @@ SHAREGPT_PREF = {
     "chosen": {"from": "gpt", "value": "Ordering within a partition."},
     "rejected": {"from": "gpt", "value": "Global ordering."},
 }
+KTO = {**CHAT, "label": False}
+KTO_SHAREGPT = {**SHAREGPT, "kto_tag": True}
+
+
+def v1(role: str, text: str, weight: float) -> dict[str, Any]:
+    return {"role": role, "content": [{"type": "text", "value": text}], "loss_weight": weight}
+
+
+V1 = {"messages": [v1("user", "What is a Kafka offset?", 0.0), v1("assistant", "A position.", 1.0)]}
+V1_PREF = {
+    "chosen_messages": [v1("user", "Truncate or delete?", 0.0), v1("assistant", "Truncate.", 1.0)],
+    "rejected_messages": [v1("user", "Truncate or delete?", 0.0), v1("assistant", "Drop.", 1.0)],
+}
 EXAMPLES = {
+    "llama-factory-kto": KTO,
+    "llama-factory-v1": V1,
+    "llama-factory-v1-preference": V1_PREF,
     "openai-jsonl": CHAT,
     "alpaca": ALPACA,
     "sharegpt": SHAREGPT,
@@ -108,4 +124,71 @@ def test_to_dict_has_the_reported_fields() -> None:
     data = detect_values([CHAT, ALPACA]).to_dict()
     assert set(data) == {
         "format", "confidence", "mixed", "sampled", "unknown", "is_mixed", "low_confidence",
+        "failed", "failures", "reason",
     }
+
+
+# --- shapes that look like a format but are not, and rows that do not parse -----------------
+
+
+def test_kto_rows_are_not_read_as_sft_chats() -> None:
+    for row in (KTO, KTO_SHAREGPT, {**CHAT, "label": True}):
+        assert detect_values([row] * 4).format == "llama-factory-kto"
+    # a non-boolean "label" beside a chat is a category, not a KTO label
+    assert detect_values([{**CHAT, "label": "spark"}] * 4).format == "openai-jsonl"
+
+
+def test_rows_that_fail_to_parse_lower_the_confidence() -> None:
+    broken = {"instruction": "Explain Spark shuffles.", "input": "", "output": ""}
+    detection = detect_values([ALPACA] * 6 + [broken] * 4)
+    assert detection.format == "alpaca"
+    assert detection.confidence == 0.6
+    assert (detection.failed, detection.failures) == (4, {"missing_content": 4})
+    assert detection.low_confidence
+    warnings = " ".join(detection.warnings())
+    assert "4 of 10 sampled rows look like alpaca but do not parse" in warnings
+
+
+SEED_TASK = {
+    "id": "seed_task_0",
+    "name": "breakfast_suggestion",
+    "instruction": "Is there anything I can eat for a breakfast that doesn't include eggs?",
+    "instances": [{"input": "", "output": "Yes, oatmeal with fruit."}],
+    "is_classification": False,
+}
+
+
+def test_seed_tasks_are_no_format_and_say_what_they_look_like() -> None:
+    detection = detect_values([SEED_TASK] * 5)
+    assert detection.format is None and detection.confidence == 0.0
+    assert detection.mixed == {"alpaca": 5} and detection.failures == {"missing_field": 5}
+    assert detection.reason is not None
+    sentence, fix = detection.reason
+    assert sentence.startswith("no known format; the rows look like self-instruct seed tasks")
+    assert "`instances`" in sentence and fix and "alpaca" in fix
+
+
+def test_rows_that_only_look_like_a_format_fail_detection_with_the_reason() -> None:
+    detection = detect_values([{"instruction": "Explain Spark.", "output": None}] * 3)
+    assert detection.format is None and detection.reason is not None
+    sentence, fix = detection.reason
+    assert "look most like alpaca" in sentence and "missing_content" in sentence
+    assert fix and "--from alpaca" in fix
+
+
+def test_a_llama_factory_dataset_registry_is_named_as_such() -> None:
+    registry = {
+        "kto_en_demo": {
+            "file_name": "kto_en_demo.json",
+            "formatting": "sharegpt",
+            "columns": {"messages": "messages", "kto_tag": "label"},
+        },
+        "alpaca_en_demo": {"file_name": "alpaca_en_demo.json"},
+        "ultrachat_200k": {"hf_hub_url": "HuggingFaceH4/ultrachat_200k", "formatting": "sharegpt"},
+    }
+    detection = detect_values([registry])
+    assert detection.format is None and detection.reason is not None
+    assert detection.reason[0] == (
+        "this is a LLaMA-Factory dataset registry (dataset_info.json), not data; convert the "
+        "files it names: kto_en_demo.json, alpaca_en_demo.json"
+    )

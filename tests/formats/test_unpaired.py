@@ -77,9 +77,27 @@ def test_bad_rows_get_their_reason_code(row: Any, code: str) -> None:
     assert code_of(row) == code
 
 
-def test_sft_record_is_written_as_desirable() -> None:
+def test_sft_record_gets_no_invented_label() -> None:
     rec = Record(text=True, messages=[msg("user", "p"), msg("assistant", "c")])
-    assert FORMAT.render(rec) == {"prompt": "p", "completion": "c", "label": True}
+    with pytest.raises(RowError) as info:
+        FORMAT.render(rec)
+    assert info.value.code == "unsupported_in_target"
+    assert "--label" in info.value.message
+    labelled = Record(kind="unpaired", label=False, text=True, messages=rec.messages)
+    assert FORMAT.render(labelled) == {"prompt": "p", "completion": "c", "label": False}
+
+
+def test_llama_factory_kto_rows_are_read_with_their_label() -> None:
+    row = {"messages": [U, A, {"role": "user", "content": "And for logs?"}, A], "label": False}
+    rec = FORMAT.parse(row)
+    assert rec.kind == "unpaired" and rec.label is False
+    out = FORMAT.render(rec)
+    assert out["label"] is False
+    assert out["prompt"] == [U, A, {"role": "user", "content": "And for logs?"}]
+    assert out["completion"] == [A]
+    tagged = FORMAT.parse({"conversations": [{"from": "human", "value": "q"},
+                                             {"from": "gpt", "value": "a"}], "kto_tag": True})
+    assert tagged.label is True
 
 
 def test_preference_pair_is_rejected_and_unpair_splits_it() -> None:
