@@ -72,7 +72,7 @@ class ConsistencyCheck(DatasetCheck):
             scope_sys = _majority([p.system for p in in_scope], o.system_prompt_majority, allow_none=True) if wide else None
             groups: dict[str | None, list[Profile]] = defaultdict(list)
             for p in in_scope:
-                groups[p.group].append(p)
+                groups[p.group if o.group_by else None].append(p)
             n_groups += len(groups)
             for key, members in groups.items():
                 label = scope_label(scope, key if o.group_by else None, o.group_by)

@@ -86,7 +86,7 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
     p = Profile(
         index=index,
         id=record.id,
-        group=tags.get(ctx.group_tag) if ctx.group_tag else None,
+        group=tags.get(ctx.group_tag),
         scope=tuple(scope_value(record, tags, key) for key in ctx.scope),
         difficulty=tags.get(ctx.difficulty_tag),
         origin=record.provenance.origin,

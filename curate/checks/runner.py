@@ -92,7 +92,7 @@ def validate_records(
     if opts.consistency.enabled:
         detector = LanguageDetector(prefix_chars=opts.language.prefix_chars, min_letters=opts.language.min_letters)
     ctx = ProfileContext(
-        group_tag=(opts.consistency.group_by if opts.consistency.enabled else opts.diversity.category_tag) or "",
+        group_tag=(opts.consistency.enabled and opts.consistency.group_by) or opts.diversity.category_tag,
         scope=tuple(opts.consistency.scope),
         difficulty_tag=opts.diversity.difficulty_tag,
         split_tag=opts.readiness.split_tag,
