@@ -283,3 +283,95 @@ def test_nothing_is_lost_read_equals_written_plus_rejected(tmp_path: Path, picks
         rejected_lines = [r["line"] for r in rejects_of(Path(summary.rejects_path))]
     assert len(rejected_lines) == summary.rejected
     assert set(rejected_lines) <= set(non_blank)
+
+
+# --- meaning: KTO labels, v1 weights, shapes that are not data ------------------------------
+
+LLAMA_FACTORY = Path(__file__).resolve().parents[1] / "samples" / "llama_factory"
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_kto_rows_convert_to_unpaired_with_their_own_labels(tmp_path: Path) -> None:
+    source = orjson.loads((LLAMA_FACTORY / "kto_messages.json").read_bytes())
+    out = tmp_path / "kto.jsonl"
+    summary = convert(LLAMA_FACTORY / "kto_messages.json", out, "unpaired")
+    assert summary.detected_format == "llama-factory-kto"
+    assert (summary.read, summary.written, summary.rejected, summary.labelled) == (6, 6, 0, 0)
+    rows = jsonl(out)
+    assert [r["label"] for r in rows] == [r["label"] for r in source] == [True, False] * 3
+    assert [r["completion"] for r in rows] == [[r["messages"][-1]] for r in source]
+    # and back: the same file, byte for byte
+    back = tmp_path / "back.json"
+    convert(out, back, "llama-factory-kto")
+    assert back.read_bytes() == (LLAMA_FACTORY / "kto_messages.json").read_bytes()
+    # --from unpaired reads the KTO shape too
+    again = convert(LLAMA_FACTORY / "kto_messages.json", tmp_path / "u.jsonl", "unpaired", "unpaired")
+    assert again.rejected == 0 and jsonl(tmp_path / "u.jsonl") == rows
+
+
+def test_sft_to_unpaired_is_refused_unless_a_label_is_given(tmp_path: Path) -> None:
+    alpaca = Path(__file__).resolve().parents[1] / "samples" / "alpaca.json"
+    out = tmp_path / "u.jsonl"
+    refused = convert(alpaca, out, "unpaired")
+    assert (refused.written, refused.rejected) == (0, 16)
+    assert refused.reasons == {"unsupported_in_target": 16}
+    first = orjson.loads(default_rejects_path(out).read_bytes().splitlines()[0])
+    assert "--label" in first["message"] and first["message"].count(".") == 1
+    labelled = convert(alpaca, out, "unpaired", label="false")
+    assert (labelled.written, labelled.rejected, labelled.labelled) == (16, 0, 16)
+    assert labelled.to_dict()["label"] is False and labelled.to_dict()["labelled"] == 16
+    assert {r["label"] for r in jsonl(out)} == {False}
+    kto = convert(alpaca, tmp_path / "k.json", "llama-factory-kto", label=True)
+    assert kto.labelled == 16
+    rows = orjson.loads((tmp_path / "k.json").read_bytes())
+    assert {r["label"] for r in rows} == {True}
+    # rows that have a label keep theirs
+    kept = convert(LLAMA_FACTORY / "kto_messages.json", tmp_path / "kept.jsonl", "unpaired", label=True)
+    assert kept.labelled == 0
+    assert [r["label"] for r in jsonl(tmp_path / "kept.jsonl")] == [True, False] * 3
+
+
+@pytest.mark.parametrize(("to", "label"), [("openai-jsonl", "true"), ("unpaired", "maybe")])
+def test_label_usage_errors(tmp_path: Path, to: str, label: str) -> None:
+    with pytest.raises(UsageError):
+        convert(LLAMA_FACTORY / "v1_sft.jsonl", tmp_path / "o.jsonl", to, label=label)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_v1_weights_survive_openai_and_back(tmp_path: Path) -> None:
+    openai = tmp_path / "chat.jsonl"
+    assert convert(LLAMA_FACTORY / "v1_sft.jsonl", openai, "openai-jsonl").rejected == 0
+    assert jsonl(openai)[2]["messages"][1] == {"role": "assistant", "content": "Yes.", "weight": 0}
+    back = tmp_path / "v1.jsonl"
+    summary = convert(openai, back, "llama-factory-v1")
+    assert summary.rejected == 0
+    rows = jsonl(back)
+    assert [m["loss_weight"] for m in rows[2]["messages"]] == [0.0, 0.0, 0.0, 1.0]
+    assert rows[0] == jsonl(LLAMA_FACTORY / "v1_sft.jsonl")[0]
+
+
+def test_v1_pairs_round_trip_through_trl(tmp_path: Path) -> None:
+    trl = tmp_path / "pairs.jsonl"
+    assert convert(LLAMA_FACTORY / "v1_dpo.jsonl", trl, "trl-preference").rejected == 0
+    back = tmp_path / "v1.jsonl"
+    assert convert(trl, back, "llama-factory-v1-preference").rejected == 0
+    assert jsonl(back) == jsonl(LLAMA_FACTORY / "v1_dpo.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("seed_tasks.jsonl", "the rows look like self-instruct seed tasks"),
+        ("dataset_info.json", "this is a LLaMA-Factory dataset registry"),
+    ],
+)
+def test_shapes_that_are_not_data_fail_before_anything_is_written(
+    tmp_path: Path, name: str, words: str
+) -> None:
+    with pytest.raises(UsageError) as info:
+        convert(LLAMA_FACTORY / name, tmp_path / "o.json", "alpaca")
+    assert words in info.value.message and info.value.exit_code == 2
+    assert not (tmp_path / "o.json").exists()
