@@ -33,13 +33,16 @@ Examples:
   curate export --format llama-factory --out exports/lf --json
 
 Formats: openai-jsonl, openai-preference, trl, alpaca, sharegpt, llama-factory, completion.
-By default only records without an error finding in `curate validate` (warnings are kept;
-severities come from the rubric), are the representative of their
-duplicate cluster, are not contaminated and are approved (synthetic ones always; real ones
-when [export] require_real_approval) leave the workspace; every other record is counted by
-reason. A split over max_synthetic_share is refused unless --cap-synthetic.
-Exit codes: 0 written; 1 written but some records could not be held by the format, or
-refused (synthetic share, nothing to export, a file that did not read back); 2 usage error."""
+By default only records without an error finding in `curate validate`
+(warnings are kept; severities come from the rubric), that represent their
+duplicate cluster, are not contaminated and are approved (synthetic ones
+always; real ones when [export] require_real_approval) leave the workspace;
+every other record is counted by reason, failed_checks by code. Approval
+outranks errors only with export.approved_overrides_errors in the rubric.
+A split over max_synthetic_share is refused unless --cap-synthetic.
+Exit codes: 0 written; 1 written but some records could not be held by the
+format, or refused (synthetic share, nothing to export, a file that did not
+read back); 2 usage error."""
 
 
 @contextlib.contextmanager

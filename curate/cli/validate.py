@@ -30,6 +30,8 @@ Examples:
   curate validate --json | jq .scores          (in a workspace: stores the results)
   curate validate data.jsonl --rubric my-rubric.yaml --judge
 
+Each reason code has a severity in the rubric (severity:): error (the record
+is left out of an export by default), warning (scored, kept) or info.
 Exit codes: 0 the dataset passes the rubric; 1 it fails; 2 usage error or unreadable input."""
 
 RUBRIC_EXAMPLES = """\b
@@ -123,6 +125,8 @@ def show_result(result: ValidationResult, limit: int = 20) -> None:
     line = f"{c['records']} records"
     if c.get("rejects"):
         line += f" + {c['rejects']} rejected rows"
+        if c.get("rejects_scored") is False:
+            line += " (stored at import; reported, not scored)"
     console.print(f"{line}; rubric [bold]{escape(result.rubric)}[/bold]" + (f", target {escape(result.target)}" if result.target else ""))
     scores = Table(title="Checklist scores (0-100)", title_justify="left")
     scores.add_column("pillar")
