@@ -27,6 +27,9 @@ MIN_SCORE = 0.25
 MIXED_SHARE = 0.02
 # Below this confidence the detection is reported as uncertain.
 LOW_CONFIDENCE = 0.9
+# At most this many of the winner's sampled rows are parsed to check the vote (spread evenly
+# over them); their failure rate is taken for all of them.
+PARSE_CHECKS = 200
 # Detection never buffers more than this many bytes of sampled rows.
 SAMPLE_BYTES = 256 * 1024 * 1024
 
@@ -40,9 +43,10 @@ class Detection:
     mixed: dict[str, int] = field(default_factory=dict)
     sampled: int = 0
     unknown: int = 0
-    # sampled rows that voted for ``format`` but do not parse as it, and their reason codes
+    # of the ``checked`` rows that voted for ``format``, how many do not parse as it and why
     failed: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    checked: int = 0
     # when detection fails: why, as (sentence, fix), for the user
     reason: tuple[str, str | None] | None = None
 
@@ -67,7 +71,7 @@ class Detection:
         if self.failed and self.format is not None:
             code = max(self.failures, key=lambda c: self.failures[c]) if self.failures else "?"
             out.append(
-                f"{self.failed} of {self.sampled} sampled rows look like {self.format} but do "
+                f"{self.failed} of {self.checked} checked rows look like {self.format} but do "
                 f"not parse as it (most often: {code})."
             )
         if self.low_confidence:
@@ -88,6 +92,7 @@ class Detection:
             "unknown": self.unknown,
             "failed": self.failed,
             "failures": dict(self.failures),
+            "checked": self.checked,
             "reason": self.reason[0] if self.reason else None,
             "is_mixed": self.is_mixed,
             "low_confidence": self.low_confidence,
@@ -141,7 +146,10 @@ def detect_values(
     fmt = pool_map[winner]
     failures: dict[str, int] = {}
     first: RowError | None = None
-    for i in voters[winner]:
+    votes = voters[winner]
+    step = max(1, len(votes) // PARSE_CHECKS)
+    checked = votes[::step][:PARSE_CHECKS]
+    for i in checked:
         error = _parse_error(fmt, values[i])
         alt = alternates[i] if alternates is not None else None
         if error is not None and alt is not None and _parse_error(fmt, alt) is None:
@@ -150,11 +158,13 @@ def detect_values(
             failures[error.code] = failures.get(error.code, 0) + 1
             first = first or error
     failed = sum(failures.values())
-    parsed = counts[winner] - failed
+    parsed = counts[winner] * (len(checked) - failed) / len(checked)
     if not parsed:
-        reason = _no_format(values) or _none_parse(winner, counts[winner], sampled, first)
-        return Detection(None, 0.0, mixed, sampled, unknown, failed, failures, reason)
-    return Detection(winner, parsed / sampled, mixed, sampled, unknown, failed, failures)
+        reason = _no_format(values) or _none_parse(winner, len(checked), sampled, first)
+        return Detection(None, 0.0, mixed, sampled, unknown, failed, failures, len(checked), reason)
+    return Detection(
+        winner, parsed / sampled, mixed, sampled, unknown, failed, failures, len(checked)
+    )
 
 
 def _parse_error(fmt: Format, value: Any) -> RowError | None:
@@ -169,12 +179,12 @@ def _parse_error(fmt: Format, value: Any) -> RowError | None:
 
 
 def _none_parse(
-    name: str, votes: int, sampled: int, first: RowError | None
+    name: str, checked: int, sampled: int, first: RowError | None
 ) -> tuple[str, str | None]:
     why = f" ({first.code}: {first.message})" if first else ""
     return (
-        f"the rows look most like {name}, but none of the {votes} sampled rows that look like "
-        f"it (of {sampled}) parses as {name}{why}",
+        f"the rows look most like {name}, but none of the {checked} checked rows (of "
+        f"{sampled} sampled) parses as {name}{why}",
         f"Pass --from {name} to read it anyway (each row is then rejected with its reason), "
         "or --from with another format.",
     )

@@ -124,7 +124,7 @@ def test_to_dict_has_the_reported_fields() -> None:
     data = detect_values([CHAT, ALPACA]).to_dict()
     assert set(data) == {
         "format", "confidence", "mixed", "sampled", "unknown", "is_mixed", "low_confidence",
-        "failed", "failures", "reason",
+        "failed", "failures", "checked", "reason",
     }
 
 
@@ -146,7 +146,14 @@ def test_rows_that_fail_to_parse_lower_the_confidence() -> None:
     assert (detection.failed, detection.failures) == (4, {"missing_content": 4})
     assert detection.low_confidence
     warnings = " ".join(detection.warnings())
-    assert "4 of 10 sampled rows look like alpaca but do not parse" in warnings
+    assert "4 of 10 checked rows look like alpaca but do not parse" in warnings
+
+
+def test_a_bounded_spread_of_the_votes_is_parsed_and_its_failure_rate_counts() -> None:
+    broken = {"instruction": "Explain Spark shuffles.", "input": "", "output": ""}
+    detection = detect_values([ALPACA, broken] * 300)
+    assert detection.format == "alpaca" and detection.checked == 200
+    assert detection.failed == 100 and detection.confidence == 0.5
 
 
 SEED_TASK = {
