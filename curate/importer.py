@@ -20,6 +20,8 @@ IMPORTER = "curate-ft"
 BATCH_ROWS = 2_000
 META_TAGS = ("category", "difficulty", "language")
 ORIGINS = ("real", "synthetic")
+# what every input row became: read = added + duplicates + existing + rejected
+COUNTS = ("read", "added", "duplicates", "existing", "rejected")
 
 
 def importer_version() -> str:
@@ -31,7 +33,11 @@ def importer_version() -> str:
 
 @dataclass
 class FileImport:
-    """What importing one file did: ``read == added + existing + rejected``."""
+    """What importing one file did: ``read == added + duplicates + existing + rejected``.
+
+    ``duplicates`` are rows identical to a row read earlier in the same command (in this
+    file or an earlier one); ``existing`` are rows whose record was in the workspace before.
+    """
 
     path: str
     import_id: int
@@ -39,6 +45,7 @@ class FileImport:
     format: str | None = None
     read: int = 0
     added: int = 0
+    duplicates: int = 0
     existing: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -51,6 +58,7 @@ class FileImport:
             "format": self.format,
             "read": self.read,
             "added": self.added,
+            "duplicates": self.duplicates,
             "existing": self.existing,
             "rejected": self.rejected,
             "reasons": self.reasons,
@@ -76,7 +84,7 @@ class ImportSummary:
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": [f.as_dict() for f in self.files],
-            **{k: self.total(k) for k in ("read", "added", "existing", "rejected")},
+            **{k: self.total(k) for k in COUNTS},
             "reasons": self.reasons,
         }
 
@@ -144,8 +152,10 @@ def import_file(
     fmt: str | None = None,
     batch_size: int = BATCH_ROWS,
     progress: Callable[[FileImport], None] | None = None,
+    same_run: Sequence[int] = (),
 ) -> FileImport:
-    """Import one file; see :func:`import_files`."""
+    """Import one file; see :func:`import_files`. ``same_run``: the import ids of the files
+    imported before this one by the same command (their rows count as duplicates here)."""
     if origin not in ORIGINS:
         raise UsageError(f"Unknown origin '{origin}'.", "Use real or synthetic.")
     path = Path(path)
@@ -161,18 +171,22 @@ def import_file(
 
     def flush(batch: _Batch) -> None:
         with store.transaction():
-            added, existing = store.add_records(batch.records, result.import_id)
+            added, duplicates, existing = store.import_records(
+                batch.records, result.import_id, same_run
+            )
             store.add_rejects(batch.rejects, result.import_id)
             store.update_import(
                 result.import_id,
                 read=len(batch),
                 added=added,
+                duplicates=duplicates,
                 existing=existing,
                 rejected=len(batch.rejects),
                 format=result.format or fmt,
             )
         result.read += len(batch)
         result.added += added
+        result.duplicates += duplicates
         result.existing += existing
         result.rejected += len(batch.rejects)
         reasons.update(r.code for r in batch.rejects)
@@ -225,8 +239,10 @@ def import_files(
     format, importer and version, import time) and tags: ``category``/``difficulty``/
     ``language`` copied from its meta fields, then its own tags, then ``tags`` (which win).
     Rejected rows are stored with their reason codes. Record ids are content hashes, so a
-    row already in the workspace counts as ``existing`` and is left as it was (its tags
-    are not changed). A killed import leaves whole batches behind; running it again adds
+    row whose record was in the workspace before the command counts as ``existing``, and a
+    row identical to one read earlier by the same command (in the same file or an earlier
+    one) counts as a ``duplicate``; either way the stored record is left as it was (its
+    tags are not changed) and the row is noted as one of its occurrences. A killed import leaves whole batches behind; running it again adds
     what is missing, so every row ends up exactly once.
     """
     missing = [p for p in paths if not Path(p).is_file()]
@@ -238,5 +254,8 @@ def import_files(
         )
     summary = ImportSummary()
     for path in paths:
-        summary.files.append(import_file(workspace, path, origin, tags, fmt, batch_size, progress))
+        done = [f.import_id for f in summary.files]
+        summary.files.append(
+            import_file(workspace, path, origin, tags, fmt, batch_size, progress, done)
+        )
     return summary

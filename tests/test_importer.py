@@ -64,7 +64,7 @@ def test_reimport_adds_nothing_and_says_so(ws: Workspace, tmp_path: Path) -> Non
     assert s["records"] == len(good)
     assert s["rejects"]["total"] == len(bad)  # not stored twice
     assert {r.line for r in ws.store.iter_rejects()} == bad
-    assert s["imports"] == {"files": 1, "runs": 2, "unfinished": 0}
+    assert s["imports"] == {"files": 1, "runs": 2, "unfinished": 0, "identical_rows": 0}
     log = ws.store.imports()
     assert [i.status for i in log] == ["done", "done"]
     assert log[0].sha256 == log[1].sha256 == f.sha256
@@ -83,6 +83,33 @@ def test_the_same_rows_in_another_file_are_existing(ws: Workspace, tmp_path: Pat
         "b.jsonl",
     ]
     assert ws.store.count(f"source={b.name}") == 8
+
+
+def test_rows_repeated_within_one_command_are_duplicates_not_existing(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_chat_file(a, 6)
+    rows = a.read_bytes().splitlines()
+    # a: 6 rows, then rows 1 and 2 again, and row 1 a third time (across batches of 4)
+    lines = [*rows, rows[0], rows[1], rows[0]]
+    a.write_bytes(b"\n".join(lines) + b"\n")
+    b.write_bytes(b"\n".join([rows[3], rows[4]]) + b"\n")  # b repeats rows a already had
+    summary = import_files(ws, [a, b], batch_size=4)
+    fa, fb = summary.files
+    assert (fa.read, fa.added, fa.duplicates, fa.existing, fa.rejected) == (9, 6, 3, 0, 0)
+    assert (fb.read, fb.added, fb.duplicates, fb.existing, fb.rejected) == (2, 0, 2, 0, 0)
+    totals = summary.as_dict()
+    assert {k: totals[k] for k in ("read", "added", "duplicates", "existing")} == {
+        "read": 11, "added": 6, "duplicates": 5, "existing": 0
+    }
+    log = {i.path: i for i in ws.store.imports()}
+    assert (log[fa.path].read, log[fa.path].duplicates, log[fa.path].existing) == (9, 3, 0)
+    assert ws.store.status()["imports"]["identical_rows"] == 5
+    # a later command finds them all in the workspace: existing, not duplicates
+    again = import_files(ws, [a]).files[0]
+    assert (again.added, again.duplicates, again.existing) == (0, 0, 9)
+    assert ws.store.status()["imports"]["identical_rows"] == 5
 
 
 def test_bad_inputs_import_nothing(ws: Workspace, tmp_path: Path) -> None:

@@ -34,7 +34,13 @@ def validate_workspace(
     progress: Progress | None = None,
 ) -> ValidationResult:
     """Validate the workspace's usable records (pending or approved), with its review counts
-    and split assignments, and store the results as a ``checks`` run."""
+    and split assignments, and store the results as a ``checks`` run.
+
+    ``counts.rejects`` is the number of rows stored as rejects at import (``counts.total``
+    adds them to the records): they are reported, not scored, since they never became
+    records (``counts.rejects_scored`` is false; a file's rejects count against its format
+    score because they are part of that file).
+    """
     from curate.store import parse_where
 
     store = ws.store
@@ -50,6 +56,8 @@ def validate_workspace(
         judge=judge,
         progress=progress,
     )
+    stored = sum(store.reject_counts().values())
+    result.counts.update(rejects=stored, total=len(records) + stored, rejects_scored=False)
     meta = {"rubric": rubric.source, "target": result.target, "where": where or []}
     store_results(store, result, meta, export=rubric.export.model_dump())
     return result

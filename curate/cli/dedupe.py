@@ -41,10 +41,10 @@ PREVIEW = 160
 
 def dedupe_command(
     exact_only: Annotated[bool, typer.Option("--exact-only", help="Only exact duplicates (after normalisation); no MinHash.")] = False,
-    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Jaccard similarity for near duplicates (default: curate.toml, 0.8).", show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Jaccard similarity for near duplicates (default: curate.toml, 0.5).", show_default=False)] = None,
     num_perm: Annotated[int | None, typer.Option("--num-perm", help="MinHash permutations (default 128).", show_default=False)] = None,
-    shingle: Annotated[int | None, typer.Option("--shingle", help="Words per shingle (default 5).", show_default=False)] = None,
-    prompt_only: Annotated[bool, typer.Option("--prompt-only", help="Compare the user turns only, not the answers.")] = False,
+    shingle: Annotated[int | None, typer.Option("--shingle", help="Words per shingle (default: curate.toml, 3).", show_default=False)] = None,
+    prompt_only: Annotated[bool, typer.Option("--prompt-only", help="Compare the user turns only, not the answers (compare = prompt-only).")] = False,
     against: Annotated[list[Path] | None, typer.Option("--against", help="Mark records that duplicate a row of this dataset (repeatable).", show_default=False)] = None,
     against_from: Annotated[str | None, typer.Option("--from", "-f", help="Format of the --against files (detected when left out).")] = None,
     show: Annotated[bool, typer.Option("--show", help="List clusters with a side-by-side preview.")] = False,
@@ -72,6 +72,7 @@ def dedupe_command(
                 progress=progress,
             )
         data = outcome.to_json()
+        data["identical_rows"] = ws.store.identical_rows()
         shown = _shown(ws.store, outcome, limit) if show else []
     if json_out:
         if show:
@@ -148,6 +149,11 @@ def _print_summary(d: dict[str, Any]) -> None:
         f"{d['clusters']} clusters: {d['duplicates']} duplicates "
         f"({d['exact']} exact, {d['near']} near); {d['kept']} kept."
     )
+    if d.get("identical_rows"):
+        console.print(
+            f"Besides these, {d['identical_rows']} rows read at import were exact copies of "
+            "another row and were stored once (see `curate status`)."
+        )
     s = d["settings"]
     how = f"compare {s['compare']}; normalise {', '.join(s['normalise']) or 'nothing'}"
     if s["exact_only"]:

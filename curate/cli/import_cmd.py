@@ -21,7 +21,7 @@ from curate.cli.output import (
     print_json,
     show_progress,
 )
-from curate.importer import FileImport, ImportSummary, import_files, parse_tags
+from curate.importer import COUNTS, FileImport, ImportSummary, import_files, parse_tags
 from curate.workspace import find_workspace
 
 EXAMPLES = """\b
@@ -31,7 +31,9 @@ Examples:
   curate import dump.json --from sharegpt --tag category=spark --json
 
 Importing a file again adds nothing (record ids are content hashes) and says so; an
-interrupted import can simply be run again.
+interrupted import can simply be run again. A row identical to a row read earlier by the
+same command is counted as a duplicate row of the files, apart from the records that were
+already in the workspace: read = added + duplicates + already in the workspace + rejected.
 
 Exit codes: 0 every row imported; 1 some rows were rejected (they are stored with their
 reason codes, see `curate status`); 2 usage error or unreadable input."""
@@ -104,25 +106,29 @@ def show_summary(summary: ImportSummary) -> None:
     table = Table(title="Imported", title_justify="left")
     table.add_column("file", overflow="fold")
     table.add_column("format")
-    for col in ("read", "added", "existing", "rejected"):
+    for col in ("read", "added", "duplicates", "in workspace", "rejected"):
         table.add_column(col, justify="right")
     for f in summary.files:
         table.add_row(
             escape(f.path),
             f.format or "-",
-            *(str(n) for n in (f.read, f.added, f.existing, f.rejected)),
+            *(str(getattr(f, k)) for k in COUNTS),
         )
     console.print(table)
-    read, added, existing, rejected = (
-        summary.total(k) for k in ("read", "added", "existing", "rejected")
-    )
+    read, added, duplicates, existing, rejected = (summary.total(k) for k in COUNTS)
     console.print(
-        f"read {read} = added {added} + already in the workspace {existing} + rejected {rejected}"
+        f"read {read} = added {added} + duplicate rows in the files {duplicates} + "
+        f"already in the workspace {existing} + rejected {rejected}"
     )
+    if duplicates:
+        console.print(
+            f"duplicate rows in the files: {duplicates} (identical to a row read earlier; "
+            "each is noted as another occurrence of its record, see `curate status`)"
+        )
     if read and not added and existing:
         console.print(
             f"Nothing new: all {existing} records were already in the workspace."
-            if not rejected
+            if not rejected and not duplicates
             else f"Nothing new: {existing} records were already in the workspace."
         )
     if summary.reasons:

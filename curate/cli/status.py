@@ -75,6 +75,12 @@ def show_status(s: dict[str, Any]) -> None:
         )
         if checks["failed"]:
             console.print(_pairs("Failed checks", checks["failed"], "check"))
+    identical = s["imports"].get("identical_rows", 0)
+    if identical:
+        console.print(
+            f"identical rows: {identical} rows read from files were exact copies of another "
+            "row and share its record (stored once)"
+        )
     dup = s["duplicates"]
     if dup["run_id"] is None:
         console.print("duplicates: not searched yet (curate dedupe)")

@@ -35,6 +35,12 @@ Version 1 (the base schema):
 Version 2: ``occurrences`` (every source row that produced a record, so a row read twice
 is found once, and records can be selected by any file they appeared in) and the indexes
 the review queue filters on (state, origin, kind, tags, failed checks, clusters).
+
+Version 3: ``imports.duplicates``, the rows of an import identical to a row read earlier in
+the same ``curate import`` (in the same file or in an earlier file of that command), so an
+import's counters add up as ``read = added + duplicates + existing + rejected`` and
+``existing`` counts only records that were in the workspace before the import. Imports
+logged before version 3 count such rows under ``existing``.
 """
 
 from __future__ import annotations
@@ -174,6 +180,8 @@ V2 = [
     "CREATE INDEX runs_kind ON runs(kind, status, id)",
 ]
 
+V3 = ["ALTER TABLE imports ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0"]
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -195,6 +203,7 @@ def _statements(statements: list[str]) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: list[Migration] = [
     Migration(1, "base schema", _statements(V1)),
     Migration(2, "record occurrences and review-queue indexes", _statements(V2)),
+    Migration(3, "in-import duplicate rows counted per import", _statements(V3)),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from curate.errors import UsageError
 from curate.records import Record, now_iso
@@ -42,6 +42,27 @@ def rids(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
         rows = conn.execute(f"SELECT id, rid FROM records WHERE id IN ({marks})", list(part))
         found.update((rid_id, rid) for rid_id, rid in rows)
     return found
+
+
+def stored_by(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[int, int | None]]:
+    """The row key and the import that first stored each stored record among ``ids``."""
+    found: dict[str, tuple[int, int | None]] = {}
+    for part in chunks(list(ids)):
+        marks = ",".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT id, rid, import_id FROM records WHERE id IN ({marks})", list(part)
+        )
+        found.update((rid_id, (rid, imp)) for rid_id, rid, imp in rows)
+    return found
+
+
+class Added(NamedTuple):
+    """What storing a batch did: new records, rows identical to a row read earlier in the
+    same import run, and rows whose record was stored before it."""
+
+    added: int
+    duplicates: int
+    existing: int
 
 
 def require_rids(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
@@ -96,19 +117,39 @@ class RecordsMixin:
         A record whose id is already stored (here or earlier in the batch) counts as
         existing and is not changed; its source row is still noted as an occurrence.
         """
+        added, duplicates, existing = self.import_records(records, import_id)
+        return added, duplicates + existing
+
+    def import_records(
+        self,
+        records: Iterable[Record],
+        import_id: int | None = None,
+        same_run: Collection[int] = (),
+    ) -> Added:
+        """Store records in one transaction, telling in-run duplicates from existing records.
+
+        A row whose record was first stored by ``import_id`` or by an import in ``same_run``
+        (earlier files of the same command) is a duplicate row of the files read; a row whose
+        record was stored before is ``existing``. Neither changes the stored record; both
+        are noted as occurrences of it.
+        """
         batch = list(records)
         if not batch:
-            return 0, 0
+            return Added(0, 0, 0)
+        run = {*same_run, import_id} - {None}
         now = now_iso()
+        duplicates = 0
         with self.db.transaction() as conn:
-            known = rids(conn, list({r.id for r in batch}))
+            known = stored_by(conn, list({r.id for r in batch}))
             rid = next_rid(conn)
             new: list[tuple[int, Record]] = []
             for r in batch:
                 if r.id not in known:
-                    known[r.id] = rid
+                    known[r.id] = (rid, import_id)
                     new.append((rid, r))
                     rid += 1
+                elif known[r.id][1] in run:
+                    duplicates += 1
             conn.executemany(INSERT_RECORD, [record_row(k, r, import_id, now) for k, r in new])
             conn.executemany(
                 "INSERT INTO record_tags (rid, key, value) VALUES (?,?,?)",
@@ -122,12 +163,12 @@ class RecordsMixin:
                 "INSERT OR IGNORE INTO occurrences (source_file, source_line, rid, import_id)"
                 " VALUES (?,?,?,?)",
                 [
-                    (r.provenance.source_file, r.provenance.source_line, known[r.id], import_id)
+                    (r.provenance.source_file, r.provenance.source_line, known[r.id][0], import_id)
                     for r in batch
                     if r.provenance.source_file is not None and r.provenance.source_line is not None
                 ],
             )
-        return len(new), len(batch) - len(new)
+        return Added(len(new), duplicates, len(batch) - len(new) - duplicates)
 
     def get(self, record_id: str) -> Record:
         """The record with this id; a UsageError when there is none."""

@@ -28,12 +28,16 @@ class ImportRow:
     existing: int
     rejected: int
     status: str
+    # rows identical to a row read earlier in the same import (counted under ``existing``
+    # by imports logged before store schema 3)
+    duplicates: int = 0
 
 
 IMPORT_COLUMNS = (
     "id, path, sha256, format, origin, started_at, finished_at, read, added, existing,"
-    " rejected, status"
+    " rejected, status, duplicates"
 )
+COUNTERS = ("read", "added", "duplicates", "existing", "rejected")
 
 
 class RejectsMixin:
@@ -94,11 +98,10 @@ class RejectsMixin:
             return int(cur.lastrowid or 0)
 
     def update_import(self, import_id: int, **fields: Any) -> None:
-        """Add to an import's counters (read, added, existing, rejected) or set its format,
-        status or finish time. Call inside the batch's transaction so counts and rows agree."""
-        counters = {
-            k: v for k, v in fields.items() if k in ("read", "added", "existing", "rejected")
-        }
+        """Add to an import's counters (read, added, duplicates, existing, rejected) or set its
+        format, status or finish time. Call inside the batch's transaction so counts and rows
+        agree."""
+        counters = {k: v for k, v in fields.items() if k in COUNTERS}
         plain = {k: v for k, v in fields.items() if k in ("format", "status", "finished_at")}
         unknown = set(fields) - set(counters) - set(plain)
         if unknown:

@@ -22,7 +22,8 @@ class StatusMixin:
         """Counts for `curate status`.
 
         ``records`` counts every stored version; ``by_kind``, ``by_origin`` and
-        ``by_review_state`` each add up to it. ``synthetic_share`` is the synthetic share of
+        ``by_review_state`` each add up to it. ``imports.identical_rows`` counts the source
+        rows that were read but collapsed into an identical record another row had made. ``synthetic_share`` is the synthetic share of
         the records that can still be exported (pending or approved).
         """
         read = self._grouped
@@ -130,4 +131,12 @@ class StatusMixin:
             "files": int(self.db.read_one("SELECT count(DISTINCT path) FROM imports")[0]),
             "runs": sum(by_status.values()),
             "unfinished": int(unfinished[0]) if unfinished else 0,
+            "identical_rows": self.identical_rows(),
         }
+
+    def identical_rows(self) -> int:
+        """Source rows (file, line) read into a record another source row had already made:
+        exact duplicate rows, stored once as occurrences of one record (in-file duplicates
+        and rows repeated across files; reading the same file again adds none)."""
+        row = self.db.read_one("SELECT count(*) - count(DISTINCT rid) FROM occurrences")
+        return int(row[0]) if row else 0

@@ -69,7 +69,10 @@ def test_import_status_and_reimport(ws: Path) -> None:
 
     code, out, _ = run("import", "chat.jsonl")
     assert code == 1
-    assert f"read 30 = added 0 + already in the workspace {len(good)} + rejected {len(bad)}" in out
+    assert (
+        f"read 30 = added 0 + duplicate rows in the files 0 + already in the workspace {len(good)}"
+        f" + rejected {len(bad)}"
+    ) in " ".join(out.split())
     assert "Nothing new" in out
 
     status = run_json("status")

@@ -71,6 +71,23 @@ def test_a_version_1_database_migrates_and_keeps_its_data(tmp_path: Path) -> Non
     store.close()
 
 
+def test_a_version_2_import_log_migrates_with_zero_duplicates(tmp_path: Path) -> None:
+    db = Database(tmp_path / "v2.db")
+    assert migrate(db, target=2) == 2
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO imports (path, origin, started_at, status, read, added, existing)"
+            " VALUES ('old.jsonl', 'real', 't', 'done', 10, 7, 3)"
+        )
+    db.close()
+    store = Store(tmp_path / "v2.db")
+    (row,) = store.imports()
+    assert (row.read, row.added, row.duplicates, row.existing) == (10, 7, 0, 3)
+    store.update_import(row.id, duplicates=2)
+    assert store.imports()[0].duplicates == 2
+    store.close()
+
+
 def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
     Store(tmp_path / "s.db").close()
     store = Store(tmp_path / "s.db")

@@ -32,6 +32,30 @@ def test_duplicates_inside_one_batch_count_once(
     assert store.get(a.id).provenance.source_file == "a.jsonl"  # the first one is kept
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=25), st.lists(st.integers(0, 6), max_size=10))
+def test_import_records_tells_run_duplicates_from_existing(
+    tmp_path_factory: pytest.TempPathFactory, before: list[int], rows: list[int]
+) -> None:
+    """read = added + duplicates + existing; only records stored before the run are existing."""
+    store = Store(tmp_path_factory.mktemp("s") / "s.db")
+    try:
+        earlier = store.start_import("old.jsonl", "real")
+        store.import_records([make(i) for i in before], earlier)
+        now = store.start_import("new.jsonl", "real")
+        got = store.import_records([make(i) for i in rows], now)
+        assert sum(got) == len(rows)
+        assert got.added == len(set(rows) - set(before))
+        assert got.existing == sum(1 for i in rows if i in before)
+        assert got.duplicates == len(rows) - got.added - got.existing
+        # with the earlier import in the same run, its records count as duplicates instead
+        third = store.start_import("b.jsonl", "real")
+        same = store.import_records([make(i) for i in rows], third, same_run=[earlier, now])
+        assert (same.added, same.existing) == (0, 0) and same.duplicates == len(rows)
+    finally:
+        store.close()
+
+
 def test_get_round_trips_the_whole_record(store: Store, record: Callable[..., Record]) -> None:
     r = record(3, tags={"category": "spark"})
     r.meta = {"extra": [1, None, {"x": "y"}]}

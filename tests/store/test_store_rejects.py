@@ -33,5 +33,5 @@ def test_import_log_counts_and_status(store: Store) -> None:
     assert store.status()["imports"]["unfinished"] == 1
     second = store.start_import("a.jsonl", "real")
     store.finish_import(second)
-    assert store.status()["imports"] == {"files": 1, "runs": 2, "unfinished": 0}
+    assert store.status()["imports"] == {"files": 1, "runs": 2, "unfinished": 0, "identical_rows": 0}
     assert [i.id for i in store.imports()] == [second, first]
