@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 speaking the OpenAI chat-completions and Anthropic
 messages wire formats, scriptable per test: latency, 429/500/529, quota, timeouts,
-connection resets, malformed bodies and answers outside the requested structure."""
+connection resets, malformed bodies, answers outside the requested structure, answers
+with an unreadable ``usage``, and an address that refuses connections (``closed_port``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import struct
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 PLANTED_KEY = "sk-test-PLANTED-SECRET-123"  # a fake key tests plant to prove it never leaks
+_KEEP = object()  # Action.usage: keep the envelope's real usage
 
 
 def prompt_key(text: str) -> str:
@@ -34,6 +37,7 @@ class Action:
     error_type: str = "api_error"
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    usage: Any = _KEEP  # what the answer's "usage" holds (bad_usage); dropped when MISSING
 
     # constructors -------------------------------------------------------------------
     @classmethod
@@ -82,6 +86,19 @@ class Action:
     @classmethod
     def wrong_structure(cls) -> Action:
         return cls("wrong")
+
+    @classmethod
+    def bad_usage(cls, usage: Any) -> Action:
+        """A good answer whose ``usage`` is ``usage`` (a string count, a list, ...);
+        ``Action.MISSING`` leaves the key out."""
+        return cls("ok", usage=usage)
+
+    MISSING: ClassVar[Any] = object()
+
+    @classmethod
+    def body(cls, payload: Any) -> Action:
+        """A 200 whose JSON body is ``payload`` as given (an envelope of an unforeseen shape)."""
+        return cls("body", usage=payload)
 
     @classmethod
     def echo_auth(cls) -> Action:
@@ -196,6 +213,18 @@ class FakeServer:
             return self.counter
 
 
+@contextmanager
+def closed_port() -> Iterator[str]:
+    """``with closed_port() as url:`` an address on 127.0.0.1 where nothing listens: every
+    connection is refused (the port stays bound, so no other server takes it meanwhile)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
 class _Server(ThreadingHTTPServer):
     # The default backlog of 5 drops connection attempts when many clients connect at
     # once, and each dropped SYN costs the client a one-second retransmit.
@@ -261,11 +290,18 @@ class _Handler(BaseHTTPRequestHandler):
         elif action.kind == "quota":
             status = 429 if api == "openai" else 400
             self._send(status, _quota_body(api))
+        elif action.kind == "body":
+            self._send_raw(200, json.dumps(action.usage).encode(), _id_header(api, n))
         elif action.kind == "malformed":
             self._send_raw(200, b'{"id": "x", "choices": [{"message": {"content": "trunc')
         else:
             text = _answer_text(action, body, seen.key, auth)
-            self._send(200, _envelope(api, body, text, n), _id_header(api, n))
+            envelope = _envelope(api, body, text, n)
+            if action.usage is Action.MISSING:
+                envelope.pop("usage")
+            elif action.usage is not _KEEP:
+                envelope["usage"] = action.usage
+            self._send(200, envelope, _id_header(api, n))
 
     def _send(
         self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
