@@ -85,21 +85,26 @@ def findings_notes(plan: ExportPlan) -> list[str]:
     if f["with_warnings"]:
         codes = ", ".join(f"{c} {n}" for c, n in f["warning_codes"].items())
         out.append(
-            f"{f['with_warnings']} exported records carry warnings ({codes}); "
+            f"{_records(f['with_warnings'])} carry warnings ({codes}); "
             "warnings are reported, not grounds to leave a record out."
         )
     if f["approved_despite_warnings"]:
         out.append(
-            f"{f['approved_despite_warnings']} exported records were approved by a reviewer "
+            f"{_records(f['approved_despite_warnings'])} were approved by a reviewer "
             "despite warnings."
         )
     if f["approved_despite_errors"]:
         out.append(
-            f"{f['approved_despite_errors']} exported records were approved by a reviewer despite "
+            f"{_records(f['approved_despite_errors'])} were approved by a reviewer despite "
             "error findings and exported because the rubric sets "
             "export.approved_overrides_errors."
         )
     return out
+
+
+def _records(n: int) -> str:
+    """``1 exported record`` / ``3 exported records``."""
+    return f"{n} exported record{'' if n == 1 else 's'}"
 
 
 def scores_section(plan: ExportPlan) -> dict[str, Any]:
