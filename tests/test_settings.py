@@ -26,7 +26,7 @@ def test_the_commented_template_holds_exactly_the_defaults(monkeypatch: pytest.M
     assert (s.rubric, s.max_synthetic_share) == ("default", 0.30)
     assert (s.split.train, s.split.validation, s.split.test, s.split.seed) == (0.8, 0.1, 0.1, 13)
     assert s.split.stratify_by == "category"
-    assert (s.dedupe.shingle_size, s.dedupe.num_perm, s.dedupe.threshold) == (5, 128, 0.8)
+    assert (s.dedupe.shingle_size, s.dedupe.num_perm, s.dedupe.threshold) == (3, 128, 0.5)
     assert s.dedupe.compare == "all-turns"
     assert s.providers.anthropic.api_key_env == "ANTHROPIC_API_KEY"
     assert s.providers.openai.api_key_env == "OPENAI_API_KEY"

@@ -42,9 +42,9 @@ class Params:
     """Everything that decides what counts as a duplicate."""
 
     normaliser: Normaliser = Normaliser()
-    shingle_size: int = 5
+    shingle_size: int = 3
     num_perm: int = 128
-    threshold: float = 0.8
+    threshold: float = 0.5
     compare: str = "all-turns"
     exact_only: bool = False
     keep_signatures: bool = False

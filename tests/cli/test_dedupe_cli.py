@@ -60,7 +60,9 @@ def test_dedupe_json_counts_and_status(ws: Path) -> None:
     assert data["clusters"] == 2 and data["duplicates"] == 2
     assert (data["exact"], data["near"]) == (1, 1)
     assert data["kept"] == data["records"] - 2
-    assert data["settings"]["threshold"] == 0.8 and data["settings"]["bands"] == 16
+    assert data["settings"]["threshold"] == 0.5 and data["settings"]["shingle_size"] == 3
+    assert (data["settings"]["bands"], data["settings"]["rows"]) == (26, 3)
+    assert data["same_prompt"] == {"groups": 0, "records": 0}
     status = json.loads(run("status", "--json")[1])
     assert status["duplicates"] == {"run_id": data["run_id"], "clusters": 2, "duplicate_records": 2}
 

@@ -16,6 +16,7 @@ from curate.records import Message, Record
 from curate.settings import DedupeSettings
 
 ANSWER = "Use a broadcast join when the small side fits in executor memory."
+FIVE = DedupeSettings(shingle_size=5, threshold=0.8)  # the shingles below are of five words
 
 
 def shingles(text: str, k: int = 5) -> set[tuple[str, ...]]:
@@ -65,7 +66,7 @@ def test_near_duplicates_at_and_below_the_threshold(rng: random.Random) -> None:
     far = edit(base, rng, 12)
     assert jaccard(base, close) >= 0.85 and jaccard(base, far) < 0.6
     records = [chat(base, ANSWER), chat(close, ANSWER), chat(far, ANSWER)]
-    result = find_duplicates(records)
+    result = find_duplicates(records, FIVE)
     assert result.duplicates == 1 and (result.exact, result.near) == (0, 1)
     member = result.clusters[0].duplicates[0]
     assert member.match == "near"
@@ -74,7 +75,7 @@ def test_near_duplicates_at_and_below_the_threshold(rng: random.Random) -> None:
     assert find_duplicates(records, strict).duplicates == 0
     assert find_duplicates(records, exact_only=True).duplicates == 0
     j_far = chat_similarity(base, ANSWER, far, ANSWER)
-    assert find_duplicates(records, DedupeSettings(threshold=round(j_far - 0.02, 2))).duplicates == 2
+    assert find_duplicates(records, FIVE.model_copy(update={"threshold": round(j_far - 0.02, 2)})).duplicates == 2
 
 
 def test_shingle_size_and_num_perm_are_honoured(rng: random.Random) -> None:
