@@ -89,9 +89,12 @@ def show(result: SplitResult) -> None:
     """The human view: counts per split and per stratum, and what changed."""
     data = result.to_json()
     r = data["ratios"]
-    how = (
-        f"stratified by '{escape(result.stratify_by)}'" if result.stratify_by else "not stratified"
-    )
+    if result.stratified:
+        how = f"stratified by '{escape(result.stratify_by or '')}'"
+    elif result.not_stratified:
+        how = f"not stratified: {escape(result.not_stratified)}"
+    else:
+        how = "not stratified"
     console.print(
         f"Split {data['total']} records (ratios {r['train']:g}/{r['validation']:g}/{r['test']:g}, "
         f"seed {result.seed}, {how})."

@@ -34,6 +34,13 @@ class SplitResult:
     run_id: int | None
     warnings: list[str] = field(default_factory=list)
     same_prompt: int = 0  # groups of records sharing a prompt, each kept in one split
+    # why a split asked to stratify by a tag did not (no record has the tag), else None
+    not_stratified: str | None = None
+
+    @property
+    def stratified(self) -> bool:
+        """Whether the records were actually dealt per stratum of ``stratify_by``."""
+        return self.stratify_by is not None and self.not_stratified is None
 
     @property
     def total(self) -> int:
@@ -45,6 +52,8 @@ class SplitResult:
             "ratios": self.ratios.as_dict(),
             "seed": self.seed,
             "stratify_by": self.stratify_by,
+            "stratified": self.stratified,
+            "not_stratified": self.not_stratified,
             "total": total,
             "counts": self.counts,
             "shares": {s: round(n / total, 4) if total else 0.0 for s, n in self.counts.items()},
@@ -208,7 +217,9 @@ def split_workspace(
         if f.state in skipped:
             skipped[f.state] += 1
     warnings = [w for w in (ratios.test_warning(),) if w]
+    not_stratified = None
     if tag is not None and units and all(u.stratum == NO_TAG for u in units):
+        not_stratified = f"no record has a '{tag}' tag"
         warnings.append(
             f"No record has a '{tag}' tag, so the split is not stratified; "
             "pass --stratify with a tag the records have, or --stratify none."
@@ -249,5 +260,6 @@ def split_workspace(
         skipped=skipped,
         run_id=run_id,
         warnings=warnings,
+        not_stratified=not_stratified,
         same_prompt=len(prompt_groups),
     )

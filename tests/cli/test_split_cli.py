@@ -93,3 +93,19 @@ def test_split_reshuffle_applies_new_ratios_to_train_and_validation(ws: Path) ->
     data = json.loads(out)
     assert data["counts"] == {"train": 28, "validation": 8, "test": 4}
     assert data["assigned"] == 0 and data["moved"] >= 4 and data["warnings"] == []
+
+
+def test_a_tag_no_record_has_is_reported_as_no_stratification(ws: Path) -> None:
+    code, out, err = run("split", "--stratify", "difficulty")
+    assert code == 0, err
+    assert "No record has a 'difficulty' tag, so the split is not stratified" in err
+    line = " ".join(out.split())
+    assert "not stratified: no record has a 'difficulty' tag" in line
+    assert "stratified by" not in line
+    data = json.loads(run("split", "--stratify", "difficulty", "--reshuffle", "--json")[1])
+    assert data["stratify_by"] == "difficulty" and data["stratified"] is False
+    assert data["not_stratified"] == "no record has a 'difficulty' tag"
+    assert set(data["strata"]) == {"(none)"}
+    tagged = json.loads(run("split", "--stratify", "category", "--reshuffle", "--json")[1])
+    assert tagged["stratified"] is True and tagged["not_stratified"] is None
+    assert "stratified by 'category'" in run("split", "--stratify", "category")[1]
