@@ -59,7 +59,8 @@ def meaning(code: str) -> str:
 
 
 def codes_table(severity: dict[str, str] | None = None) -> str:
-    """The README's Markdown table of check codes: level, severity and meaning.
+    """The README's Markdown table of check codes: check, pillar, record or dataset, severity
+    and meaning.
 
     ``severity`` maps codes to their severity (default: the packaged rubric's).
     """
@@ -70,7 +71,12 @@ def codes_table(severity: dict[str, str] | None = None) -> str:
 
         severity = load_rubric().severity
     record_classes, dataset_classes = all_checks()
-    rows = ["| code | check | level | default severity | meaning |", "| --- | --- | --- | --- | --- |"]
+    from curate.checks.verdict import CODE_PILLAR
+
+    rows = [
+        "| code | check | pillar | applies to | default severity | meaning |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     checks: list[tuple[str, str, tuple[str, ...]]] = [
         *((name, "record", cls.codes) for name, cls in record_classes.items()),
         *((n, "record", c.codes) for n, c in dataset_classes.items() if c.per_record),
@@ -79,7 +85,10 @@ def codes_table(severity: dict[str, str] | None = None) -> str:
     ]
     for name, level, codes in checks:
         for code in codes:
-            rows.append(f"| `{code}` | {name} | {level} | {severity.get(code, 'error')} | {meaning(code)} |")
+            pillar = CODE_PILLAR.get(code, "format")
+            rows.append(
+                f"| `{code}` | {name} | {pillar} | {level} | {severity.get(code, 'error')} | {meaning(code)} |"
+            )
     return "\n".join(rows) + "\n"
 
 

@@ -132,9 +132,9 @@ def test_the_codes_table_lists_every_code_once() -> None:
     table = codes_table()
     rows = [line for line in table.splitlines()[2:]]
     assert len(rows) == len(check_codes())
-    assert "| `style_outlier` | consistency | record | warning |" in table
-    assert "| `no_categories` | diversity | dataset | info |" in table
-    assert "| `secret_in_text` | safety | record | error |" in table
+    assert "| `style_outlier` | consistency | consistency | record | warning |" in table
+    assert "| `no_categories` | diversity | diversity | dataset | info |" in table
+    assert "| `secret_in_text` | safety | safety | record | error |" in table
 
 
 def test_the_readme_table_matches_the_rubric() -> None:
