@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from curate.cli.main import app
+from curate.formats import all_formats
 from curate.formats.common import PREFERENCE_TO_SFT
 
 runner = CliRunner()
@@ -56,7 +57,12 @@ def llama_factory_rows() -> list[dict[str, object]]:
 
 
 SOURCES = {"hh": hh_rows, "trl": trl_rows, "llama-factory": llama_factory_rows}
-SFT_TARGETS = {"alpaca": "json", "openai-jsonl": "jsonl", "sharegpt": "json", "completion": "jsonl"}
+# every format that writes SFT rows and no pairs (alpaca, openai-jsonl, sharegpt, completion, ...)
+SFT_TARGETS = {
+    name: "jsonl" if name in ("openai-jsonl", "completion") else "json"
+    for name, fmt in all_formats().items()
+    if "sft" in fmt.kinds and "preference" not in fmt.kinds
+}
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -97,6 +103,10 @@ def test_preference_side_chosen_keeps_the_chosen_answer_and_counts_the_drop(
     text = out.read_text()
     for _, good, bad in QUESTIONS:
         assert json.dumps(good)[1:-1] in text and json.dumps(bad)[1:-1] not in text
+
+
+def test_every_plain_sft_writer_is_covered() -> None:
+    assert {"alpaca", "openai-jsonl", "sharegpt", "completion"} <= set(SFT_TARGETS)
 
 
 def test_the_summary_line_states_the_dropped_answers(tmp_path: Path) -> None:
