@@ -122,7 +122,7 @@ def test_forked_workers_give_the_same_results() -> None:
 
 def test_details_never_quote_a_secret() -> None:
     key = "sk-proj-4fT9qL2xW8mZ3vR7kP1nB6yH0cJ5dA"
-    record = chat(answer=f"Set the client up with the key {key} and then call the endpoint with {key}")
+    record = chat(answer=f"Set the client up with the key {key}, then call the endpoint with {key} and the")
     result = validate_records([record])
     assert sorted(result.records[record.id]) == ["secret_in_text", "truncated_answer"]
     assert all(key not in f.detail for f in result.findings[record.id])
