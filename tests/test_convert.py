@@ -375,3 +375,28 @@ def test_shapes_that_are_not_data_fail_before_anything_is_written(
         convert(LLAMA_FACTORY / name, tmp_path / "o.json", "alpaca")
     assert words in info.value.message and info.value.exit_code == 2
     assert not (tmp_path / "o.json").exists()
+
+
+def test_the_cli_says_what_label_did_and_exits_2_for_shapes_that_are_not_data(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from curate.cli.main import app
+
+    runner = CliRunner()
+    alpaca = Path(__file__).resolve().parents[1] / "samples" / "alpaca.json"
+    out = str(tmp_path / "u.jsonl")
+    refused = runner.invoke(app, ["convert", str(alpaca), "--to", "unpaired", "-o", out])
+    assert refused.exit_code == 1 and "unsupported_in_target: 16" in refused.output
+    args = ["convert", str(alpaca), "--to", "unpaired", "-o", out, "--label", "false"]
+    plain = runner.invoke(app, args)
+    assert plain.exit_code == 0
+    assert "16 written rows had no label and were given label false (--label false)" in plain.output
+    data = orjson.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert (data["label"], data["labelled"], data["rejected"]) == (False, 16, 0)
+    bad = runner.invoke(app, [*args[:-2], "--label", "maybe"])
+    assert bad.exit_code == 2
+    for name in ("seed_tasks.jsonl", "dataset_info.json"):
+        failed = runner.invoke(app, ["convert", str(LLAMA_FACTORY / name), "--to", "alpaca", "-o", out])
+        assert failed.exit_code == 2 and "Cannot tell the format" in failed.output
