@@ -76,6 +76,9 @@ class Alpaca(Format):
         if not isinstance(row, dict):
             return 0.0
         if "instruction" in row and "output" in row:
+            # a boolean kto_tag (or label) makes it a LLaMA-Factory KTO row: llama-factory-kto
+            if type(row.get("kto_tag")) is bool or type(row.get("label")) is bool:
+                return 0.5
             return 1.0
         if "instruction" in row:
             return 0.5

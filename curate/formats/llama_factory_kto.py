@@ -2,7 +2,9 @@
 
 As in LLaMA-Factory's ``data/kto_en_demo.json``: ``messages`` of ``{role, content}`` turns and a
 boolean ``label``. Its ShareGPT variant, ``{"conversations": [{from, value}], "kto_tag": …}``,
-is read too. The turns follow the ShareGPT rules (``curate.formats.sharegpt``); the record is
+and its alpaca variant, ``{"instruction", "input", "output", "kto_tag": …}`` (LLaMA-Factory's
+data/README.md, KTO section), are read too. The turns follow the ShareGPT rules
+(``curate.formats.sharegpt``), or alpaca's (``curate.formats.alpaca``); the record is
 ``unpaired``: its prompt is every turn before the last assistant turn, its completion that
 turn, and ``label`` says whether the completion is desirable.
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from curate.errors import RowError
-from curate.formats import sharegpt
+from curate.formats import alpaca, sharegpt
 from curate.formats.base import Format
 from curate.formats.common import LAYOUT_KEY, build_record, layout_of, require_dict, type_name
 from curate.records import Record
@@ -69,7 +71,7 @@ class LlamaFactoryKTO(Format):
         if not isinstance(row, dict) or "chosen" in row or "rejected" in row:
             return 0.0
         turns = row.get("messages", row.get("conversations"))
-        if type(turns) is not list:
+        if type(turns) is not list and not ("instruction" in row and "output" in row):
             return 0.0
         if any(type(row.get(t)) is bool for t in TAGS):
             return 1.0
@@ -80,12 +82,14 @@ class LlamaFactoryKTO(Format):
     def parse(self, row: Any) -> Record:
         row = require_dict(row)
         tag, label = label_of(row)
-        sft = sharegpt.FORMAT.parse({k: v for k, v in row.items() if k != tag})
+        rest = {k: v for k, v in row.items() if k != tag}
+        shaped = "instruction" in row and "messages" not in row and "conversations" not in row
+        sft = (alpaca.FORMAT if shaped else sharegpt.FORMAT).parse(rest)
         data = sft.model_dump(exclude={"id", "provenance", "parent_id"})
         meta = data["meta"]
         layout = dict(meta.get(LAYOUT_KEY) or {})
         # the note says this record came from a KTO row: its turns keep the row's layout
-        layout[NAME] = {"tag": tag}
+        layout[NAME] = {"tag": tag, "shape": "alpaca"} if shaped else {"tag": tag}
         meta[LAYOUT_KEY] = layout
         data["kind"] = "unpaired"
         data["label"] = label
@@ -105,10 +109,16 @@ class LlamaFactoryKTO(Format):
             layouts[sharegpt.NAME] = DEFAULT_LAYOUT
         meta[LAYOUT_KEY] = layouts
         as_chat = record.model_copy(update={"kind": "sft", "label": None, "meta": meta})
-        chat = sharegpt.FORMAT.render(as_chat)
-        tag = (layout_of(record.meta, NAME) or {}).get("tag")
-        turns = next(iter(chat))  # the turns come first, then the label, as in kto_en_demo.json
-        out: dict[str, Any] = {turns: chat.pop(turns), tag if tag in TAGS else "label": record.label}
+        note = layout_of(record.meta, NAME) or {}
+        tag = note.get("tag") if note.get("tag") in TAGS else "label"
+        if note.get("shape") == "alpaca":
+            chat = alpaca.FORMAT.render(as_chat)
+            first = ("instruction", "input", "output")
+        else:
+            chat = sharegpt.FORMAT.render(as_chat)
+            first = (next(iter(chat)),)  # the turns, then the label, as in kto_en_demo.json
+        out: dict[str, Any] = {k: chat.pop(k) for k in first}
+        out[tag] = record.label
         out.update(chat)
         return out
 

@@ -15,8 +15,8 @@ An SFT record has no label, and the writer never invents one: it is rejected
 label explicitly. A preference pair holds two examples and a row here holds one, so ``render``
 rejects it; ``unpair`` turns a pair into its two unpaired records.
 
-LLaMA-Factory's KTO rows (a chat in ``messages`` or ``conversations`` plus a boolean ``label``
-or ``kto_tag``) are read here too, as ``llama-factory-kto`` reads them, so ``--from unpaired``
+LLaMA-Factory's KTO rows (a chat in ``messages`` or ``conversations``, or alpaca's
+``instruction``/``input``/``output``, plus a boolean ``label`` or ``kto_tag``) are read here too, as ``llama-factory-kto`` reads them, so ``--from unpaired``
 accepts both shapes; they are written as prompt/completion/label.
 """
 
@@ -70,7 +70,7 @@ class Unpaired(Format):
 
     def parse(self, row: Any) -> Record:
         row = require_dict(row)
-        if "prompt" not in row and ("messages" in row or "conversations" in row):
+        if "prompt" not in row and ("messages" in row or "conversations" in row or "output" in row):
             return KTO.parse(row)
         data = pair_data(row, KNOWN)
         if "label" not in row:

@@ -132,7 +132,7 @@ def test_to_dict_has_the_reported_fields() -> None:
 
 
 def test_kto_rows_are_not_read_as_sft_chats() -> None:
-    for row in (KTO, KTO_SHAREGPT, {**CHAT, "label": True}):
+    for row in (KTO, KTO_SHAREGPT, {**CHAT, "label": True}, {**ALPACA, "kto_tag": False}):
         assert detect_values([row] * 4).format == "llama-factory-kto"
     # a non-boolean "label" beside a chat is a category, not a KTO label
     assert detect_values([{**CHAT, "label": "spark"}] * 4).format == "openai-jsonl"

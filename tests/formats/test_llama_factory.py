@@ -76,6 +76,17 @@ def test_kto_sharegpt_variant_reads_kto_tag_and_writes_it_back() -> None:
     assert [KTO.render(r) for r in recs] == source
 
 
+def test_kto_alpaca_variant_is_not_read_as_sft() -> None:
+    source = rows("kto_alpaca.json")
+    assert detect_values(source).format == "llama-factory-kto"
+    recs = records("kto_alpaca.json")
+    assert [r.label for r in recs] == [True, False, True, False]
+    assert recs[2].messages[0].content.endswith("\n\nSELECT * FROM orders WHERE customer_id IN "
+                                                 "(SELECT id FROM customers WHERE country = 'NL')")
+    assert [KTO.render(r) for r in recs] == source
+    assert UNPAIRED.render(recs[1])["label"] is False
+
+
 def test_an_undesirable_kto_row_never_becomes_an_sft_target() -> None:
     bad = records("kto_messages.json")[1]
     for name in ("openai-jsonl", "sharegpt", "alpaca", "llama-factory-v1"):

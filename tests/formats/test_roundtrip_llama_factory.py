@@ -52,9 +52,26 @@ TRL = get_format("trl-preference")
 # --- KTO ----------------------------------------------------------------------------------
 
 
+KTO_KEYS = frozenset(
+    {"conversations", "messages", "system", "tools", "label", "kto_tag", "prompt", "completion",
+     "instruction", "input", "output", "history"}
+)
+
+
 @st.composite
 def kto_rows(draw: st.DrawFn, default_layout: bool = False) -> dict[str, Any]:
     """A KTO row: kto_en_demo's messages/role/content/label, or conversations/from/value/kto_tag."""
+    if not default_layout and draw(st.integers(0, 2)) == 0:  # the alpaca variant
+        row: dict[str, Any] = {
+            "instruction": draw(text),
+            "input": draw(st.just("") | text),
+            "output": draw(text),
+            "kto_tag": draw(st.booleans()),
+        }
+        if draw(st.booleans()):
+            row["history"] = [[draw(text), draw(text)]]
+        row.update(draw(extra_fields(KTO_KEYS)))
+        return row
     sharegpt_style = False if default_layout else draw(st.booleans())
     turns_key, who, what, tag = (
         ("conversations", "from", "value", "kto_tag")
@@ -68,9 +85,8 @@ def kto_rows(draw: st.DrawFn, default_layout: bool = False) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 3))):
         turns.append({who: user, what: draw(text)})
         turns.append({who: assistant, what: draw(text)})
-    row: dict[str, Any] = {turns_key: turns, tag: draw(st.booleans())}
-    row.update(draw(extra_fields(frozenset({"conversations", "messages", "system", "tools",
-                                            "label", "kto_tag", "prompt", "completion"}))))
+    row = {turns_key: turns, tag: draw(st.booleans())}
+    row.update(draw(extra_fields(KTO_KEYS)))
     return row
 
 
