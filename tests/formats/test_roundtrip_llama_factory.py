@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from curate.errors import RowError
 from curate.formats import get_format, llama_factory_kto, llama_factory_v1, trl_preference
 from curate.formats import llama_factory_v1_preference as v1_preference
+from curate.formats.detect import detect_values
 from curate.records import Record
 
 try:
@@ -234,3 +235,12 @@ def test_bad_data_only_ever_raises_row_error(row: Any) -> None:
 def test_module_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"curate.formats.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+@PROPERTY
+@given(st.one_of(kto_rows().map(lambda r: ("llama-factory-kto", r)),
+                 v1_rows().map(lambda r: ("llama-factory-v1", r))))
+def test_generated_rows_are_detected_as_their_format(case: tuple[str, dict[str, Any]]) -> None:
+    name, row = case
+    detection = detect_values([row])
+    assert (detection.format, detection.confidence) == (name, 1.0)
