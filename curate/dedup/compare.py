@@ -141,6 +141,13 @@ def stored_parts(data: dict[str, Any], mode: str = "all-turns") -> list[str]:
     )
 
 
+def stored_texts(blobs: Sequence[bytes], mode: str = "all-turns") -> list[str]:
+    """The compare texts of stored records (the store's ``data`` column, unparsed)."""
+    import orjson
+
+    return [join_parts(stored_parts(orjson.loads(b), mode)) for b in blobs]
+
+
 def join_parts(parts: Sequence[str]) -> str:
     """One compare text: the sections joined by :data:`SECTION` (trailing empty ones left
     out, so a text with only a prompt is the prompt)."""

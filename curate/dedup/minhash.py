@@ -68,11 +68,13 @@ def _shingle_weights(k: int) -> np.ndarray:
 
 @cache
 def permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``affine32`` permutation parameters ``(a, b)`` for seed 1."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's ``affine32`` permutation parameters ``(a, b)`` for seed 1, drawn the way
+    its ``MinHash._init_permutations`` draws them (odd ``a``), without importing it (and
+    scipy with it) on every start-up; a test checks they are equal."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
@@ -132,9 +134,9 @@ def split_sections(words: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.n
     if not marks.any():
         return words, doc, np.zeros(len(words), np.int64)
     count = np.cumsum(marks)
-    first = np.searchsorted(doc, doc, side="left")  # each word's document start
-    before = np.where(first > 0, count[first - 1], 0)
-    section = np.minimum(count - before, SECTIONS - 1)
+    per_doc = np.bincount(doc, weights=marks).astype(np.int64)
+    before = np.cumsum(per_doc) - per_doc  # markers in the documents before each one
+    section = np.minimum(count - before[doc], SECTIONS - 1)
     keep = ~marks
     return words[keep], doc[keep], section[keep]
 

@@ -36,6 +36,9 @@ _PUNCT = re.compile(r"[^\w\s]|_")
 _SPACE = bytes(32 if i < 128 and chr(i).isspace() else i for i in range(256))
 # ... and every ASCII character _PUNCT matches (punctuation, symbols, controls, "_") too.
 _PUNCT_SPACE = bytes(32 if i < 128 and _PUNCT.match(chr(i)) else c for i, c in enumerate(_SPACE))
+# ... the same, keeping the section marker (the fast path of encode() meets it whole)
+_SPACE_KEEP = _SPACE[:0x1D] + b"\x1d" + _SPACE[0x1E:]
+_PUNCT_KEEP = _PUNCT_SPACE[:0x1D] + b"\x1d" + _PUNCT_SPACE[0x1E:]
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,21 @@ class Normaliser:
 
         >>> Normaliser().encode("Hi, there!")
         b'hi  there '
-        >>> Normaliser().encode("Q?\x1dA.")
-        b'q  \x1d a '
+        >>> Normaliser().encode("Q?\\x1dA.")
+        b'q  \\x1d a '
         """
+        if s.isascii():  # one translation; the section marker is kept, as a word of its own
+            raw = (s.casefold() if self.case else s).encode()
+            raw = raw.translate(_PUNCT_KEEP if self.punctuation else _SPACE_KEEP)
+            return raw.replace(b"\x1d", _MARK) if SECTION in s else raw
         if SECTION in s:
             return _MARK.join(self.encode(part) for part in s.split(SECTION))
-        if not s.isascii():
-            s = unicodedata.normalize("NFKC", s)
-            if self.case:
-                s = s.casefold()
-            if self.punctuation:
-                s = _PUNCT.sub(" ", s)
-            return " ".join(s.split()).encode("utf-8", "surrogatepass")
-        raw = (s.casefold() if self.case else s).encode()
-        return raw.translate(_PUNCT_SPACE if self.punctuation else _SPACE)
+        s = unicodedata.normalize("NFKC", s)
+        if self.case:
+            s = s.casefold()
+        if self.punctuation:
+            s = _PUNCT.sub(" ", s)
+        return " ".join(s.split()).encode("utf-8", "surrogatepass")
 
     def exact_bytes(self, s: str) -> bytes:
         """The bytes that decide exact duplicates when whitespace is not folded

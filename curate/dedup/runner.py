@@ -13,16 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from curate.dedup.against import Mark, Reference, counts
 from curate.dedup.annotations import write_clusters, write_marks, write_prompt_groups
 from curate.dedup.clusters import Cluster, prompt_groups
-from curate.dedup.compare import join_parts, stored_parts
+from curate.dedup.compare import stored_texts
 from curate.dedup.engine import Deduper
 from curate.dedup.facts import store_facts
 from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
@@ -58,24 +58,19 @@ class Outcome:
         return out
 
 
-def _text(data: bytes, mode: str) -> str:
-    return join_parts(stored_parts(orjson.loads(data), mode))
-
-
 def _texts(store: Any, rids: Sequence[int], mode: str) -> list[str]:
     """The compare texts of the records with these row keys, in that order."""
-    found: dict[int, str] = {}
+    found: dict[int, bytes] = {}
     for lo in range(0, len(rids), CHUNK):
         part = list(rids[lo : lo + CHUNK])
         marks = ",".join("?" * len(part))
-        for rid, data in store.db.read(f"SELECT rid, data FROM records WHERE rid IN ({marks})", part):
-            found[rid] = _text(data, mode)
-    return [found[r] for r in rids]
+        found.update(store.db.read(f"SELECT rid, data FROM records WHERE rid IN ({marks})", part))
+    return stored_texts([found[r] for r in rids], mode)
 
 
-def _batches(store: Any, mode: str, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[str]]]:
-    """``((ids, kind groups), compare texts)`` per batch of usable records; their row keys
-    are appended to ``rids``."""
+def _batches(store: Any, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[bytes]]]:
+    """``((ids, kind groups), stored JSON)`` per batch of usable records, in insertion
+    order; their row keys are appended to ``rids``."""
     cond, params = where_sql(list(USABLE))
     sql = (
         "SELECT r.rid, r.id, r.kind, r.data FROM records r"
@@ -90,7 +85,7 @@ def _batches(store: Any, mode: str, rids: list[int]) -> Iterator[tuple[tuple[lis
         rids.extend(r[0] for r in rows)
         ids = [r[1] for r in rows]
         groups = [KIND_GROUP.get(r[2], 3) for r in rows]
-        yield (ids, groups), [_text(r[3], mode) for r in rows]
+        yield (ids, groups), [r[3] for r in rows]
 
 
 def dedupe_workspace(
@@ -127,8 +122,9 @@ def dedupe_workspace(
     total = store.count(list(USABLE))
     deduper = Deduper(params)
     rids: list[int] = []
-    batches = _batches(store, params.compare, rids)
-    stream = sketch_stream(batches, params, auto_workers(total) if workers is None else workers)
+    used = auto_workers(total) if workers is None else workers
+    prepare = partial(stored_texts, mode=params.compare)  # in the workers: parse, compare text
+    stream = sketch_stream(_batches(store, rids), params, used, prepare)
     for (ids, groups), sketch in stream:
         base = len(deduper)
         deduper.add(ids, np.array(groups, np.uint8), sketch)

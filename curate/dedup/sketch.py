@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -35,6 +35,7 @@ from curate.errors import UsageError
 from curate.settings import DedupeSettings
 
 T = TypeVar("T")
+Prepare = Callable[[Sequence[object]], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -160,20 +161,32 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
+def sketch_items(items: Sequence[object], params: Params, prepare: Prepare | None = None) -> Sketch:
+    """The sketch of a batch: ``prepare(items)`` gives the compare texts (the items are the
+    texts when ``prepare`` is None). Runs in a worker process when there is a pool, so
+    parsing stored records happens there too."""
+    texts = prepare(items) if prepare is not None else items
+    return sketch_texts(texts, params)  # type: ignore[arg-type]
+
+
 def sketch_stream(
-    batches: Iterable[tuple[T, Sequence[str]]], params: Params, workers: int = 1
+    batches: Iterable[tuple[T, Sequence[object]]],
+    params: Params,
+    workers: int = 1,
+    prepare: Prepare | None = None,
 ) -> Iterator[tuple[T, Sketch]]:
-    """Sketch ``(tag, texts)`` batches in order; ``workers > 1`` uses a process pool with
-    at most two batches per worker in flight (memory stays bounded)."""
+    """Sketch ``(tag, items)`` batches in order (see :func:`sketch_items` for ``prepare``,
+    which must be picklable for a pool); ``workers > 1`` uses a process pool with at most
+    two batches per worker in flight (memory stays bounded)."""
     if workers <= 1:
-        for tag, texts in batches:
-            yield tag, sketch_texts(texts, params)
+        for tag, items in batches:
+            yield tag, sketch_items(items, params, prepare)
         return
     params.bands  # noqa: B018 - compute the LSH parameters once, before forking
     pending: deque[tuple[T, Future[Sketch]]] = deque()
     with _pool(workers) as pool:
-        for tag, texts in batches:
-            pending.append((tag, pool.submit(sketch_texts, list(texts), params)))
+        for tag, items in batches:
+            pending.append((tag, pool.submit(sketch_items, list(items), params, prepare)))
             if len(pending) >= 2 * workers:
                 done_tag, future = pending.popleft()
                 yield done_tag, future.result()
