@@ -1,10 +1,12 @@
-"""Language detection: the fast path agrees with langdetect; cache and short texts."""
+"""Language detection: the fast path, fastText, short and mixed-script texts, the answer against its prompt."""
 
 from __future__ import annotations
 
 import json
 import random
 from pathlib import Path
+
+import pytest
 
 from curate.checks.language import (
     LanguageDetector,
@@ -182,3 +184,21 @@ def test_a_chinese_record_is_judged_by_its_own_prompt() -> None:
     assert wrong.language == "en" and wrong.language_issue is not None
     short = profile_record(2, record("Convert 37 degrees to Fahrenheit.", "5/9 = 98.9°C"), ctx)
     assert short.language is None and short.language_issue is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="consistency.py still compares each answer with its scope's majority language; "
+    "it should report Profile.language_issue (the answer against its own prompt or tag)",
+)
+def test_a_chinese_share_of_an_english_dataset_is_not_a_mismatch() -> None:
+    from curate.checks.runner import validate_records
+    from curate.records import Message, Record
+
+    def record(user: str, answer: str) -> Record:
+        return Record(messages=[Message(role="user", content=user), Message(role="assistant", content=answer)])
+
+    en = [record(f"Explain topic {i} briefly.", f"{SENTENCES['en'][i % 10]} {SENTENCES['en'][(i + 3) % 10]}") for i in range(80)]
+    zh = [record(f"请简要解释第{i}个主题。", f"{SENTENCES['zh-cn'][i % 10]}{SENTENCES['zh-cn'][(i + 3) % 10]}") for i in range(20)]
+    result = validate_records(en + zh)
+    assert not any("language_mismatch" in codes for codes in result.records.values())
