@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from curate.dedup.lsh import band_keys, band_pairs, bucket_pairs, index_pairs, lsh_params
 
@@ -33,3 +34,13 @@ def test_a_big_bucket_is_linked_by_a_star_and_a_chain_not_all_pairs() -> None:
     assert len(pairs) == 39 + 38
     assert {(0, i) for i in range(1, 40)} <= set(map(tuple, pairs.tolist()))
     assert len(bucket_pairs(keys[:32], max_bucket=32)) == 32 * 31 // 2
+
+
+@pytest.mark.parametrize("num_perm", [32, 128, 256])
+def test_the_numpy_optimiser_chooses_datasketchs_bands_and_rows(num_perm: int) -> None:
+    from datasketch.lsh import _optimal_param
+
+    from curate.dedup.lsh import optimal_param
+
+    for t in [x / 20 for x in range(1, 20)]:
+        assert optimal_param(t, num_perm, 0.05, 0.95) == _optimal_param(t, num_perm, 0.05, 0.95)

@@ -78,3 +78,14 @@ def test_pair_jaccard_equals_set_jaccard(pairs: list[tuple[list[str], list[str]]
     for (x, y), sim in zip(pairs, got.tolist(), strict=True):
         a, b = python_shingles(x, k), python_shingles(y, k)
         assert sim == (len(a & b) / len(a | b) if a or b else 0.0)
+
+
+def test_permutations_are_datasketchs_affine32_ones() -> None:
+    from datasketch import MinHash
+
+    from curate.dedup.minhash import permutations
+
+    for n in (16, 128, 256):
+        a, b = MinHash(num_perm=n, seed=1, scheme="affine32").permutations
+        mine = permutations(n)
+        assert (mine[0] == a).all() and (mine[1] == b).all()
