@@ -313,16 +313,23 @@ LANGUAGE_REQUEST_RE = re.compile(
     r"[英中汉漢日韩韓法德俄西葡意][语語文]|中文|英文|日本語|한국어|영어|拼音|pinyin|romaji|furigana",
     re.I,
 )
-LANG_ALIASES = {"zh": "zh-cn", "zh-hans": "zh-cn", "zh-hant": "zh-tw", "nb": "no", "nn": "no", "iw": "he"}
+LANG_ALIASES = {
+    "zh": "zh-cn", "zh-hans": "zh-cn", "zh-hant": "zh-tw", "zh_cn": "zh-cn", "zh_tw": "zh-tw",
+    "nb": "no", "nn": "no", "iw": "he", "english": "en", "chinese": "zh-cn", "中文": "zh-cn",
+    "japanese": "ja", "korean": "ko", "german": "de", "french": "fr", "spanish": "es",
+    "italian": "it", "portuguese": "pt", "russian": "ru", "arabic": "ar", "hindi": "hi",
+    "dutch": "nl", "vietnamese": "vi", "turkish": "tr", "polish": "pl", "indonesian": "id",
+}
 
 
 def same_language(a: str, b: str) -> bool:
     """Whether two language codes name the same language (or two too close to tell apart).
 
-    >>> same_language("zh-cn", "zh-tw"), same_language("no", "da"), same_language("en", "de")
-    (True, True, False)
+    >>> same_language("zh-cn", "zh-tw"), same_language("no", "da"), same_language("English", "en")
+    (True, True, True)
     """
-    a, b = LANG_ALIASES.get(a.lower(), a.lower()), LANG_ALIASES.get(b.lower(), b.lower())
+    a, b = a.strip().lower(), b.strip().lower()
+    a, b = LANG_ALIASES.get(a, a), LANG_ALIASES.get(b, b)
     return a.split("-")[0] == b.split("-")[0] or b in CLOSE.get(a, ())
 
 
