@@ -28,6 +28,7 @@ SAMPLE_FORMATS = {
     "alpaca.json": "alpaca",
     "openai_chat.jsonl": "openai-jsonl",
     "sharegpt.json": "sharegpt",
+    "sharegpt_tools.json": "sharegpt",
     "completion.jsonl": "completion",
     "trl_preference.jsonl": "trl-preference",
     "trl_preference_text.jsonl": "trl-preference",

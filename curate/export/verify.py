@@ -7,6 +7,11 @@ records as were written, each with the id its row has in memory (so the file hol
 the rows rendered), and each holding the workspace record's conversation: the same roles,
 texts and tool calls, in order. ``identical_ids`` counts the records whose id did not change
 at all (a target may normalise what it cannot hold, such as a ``text`` flag or names).
+
+Rows read back with the openai-jsonl reader must also have OpenAI's tool shape
+(``curate.formats.openai_tools.tool_shape_problems``): wrapped tools, tool calls with ids and
+JSON arguments, and every tool message answering a call before it. The reader accepts rows
+without ids, so this is checked on the rows themselves.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import orjson
 
 from curate.errors import CurateError
 from curate.formats import get_format
+from curate.formats.openai_tools import tool_shape_problems
 from curate.records import Message, Record
 
 
@@ -79,7 +85,13 @@ def verify_file(
         )
     fmt = get_format(reader)
     identical = 0
+    shape = reader == "openai-jsonl"
     for index, (record, row, back) in enumerate(zip(records, rows, result.records, strict=True), 1):
+        if shape and (problems := tool_shape_problems(row)):
+            raise ExportCheckFailed(
+                f"Row {index} of {name} (record {record.id}) does not have OpenAI's tool "
+                f"shape: {problems[0]} The export was not written."
+            )
         if back.id != fmt.parse(row).id:
             raise ExportCheckFailed(
                 f"Row {index} of {name} (record {record.id}) reads back differently from the "

@@ -17,6 +17,13 @@ without ``content`` is written with ``"content": null``; every tool call gets
 given as a list of text parts is joined into one string; a null ``tools`` is dropped.
 Text and whitespace are kept exactly. Top-level fields other than ``messages`` and ``tools``
 (for example ``parallel_tool_calls`` or an ``id``) are kept in ``meta`` and written back.
+
+Writing guarantees OpenAI's tool shape (``curate.formats.openai_tools``): bare tool
+definitions are wrapped as ``{"type": "function", "function": {...}}``, every tool call has an
+``id`` (kept from the source, else made from the record id and the call's place, the same on
+every run) and JSON-text ``arguments``, and every tool message the ``tool_call_id`` of the call
+it answers (paired by order when the source has none). A row whose tool results cannot be
+paired with calls is refused (``unpaired_tool_call``) rather than written.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from curate.formats.common import (
     writable_meta,
 )
 from curate.formats.openai_fast import parse_openai_line
+from curate.formats.openai_tools import pair_tool_calls, wrap_tools
 from curate.records import Record
 
 KNOWN = frozenset({"messages", "tools"})
@@ -123,9 +131,15 @@ class OpenAIChat(Format):
     parse_json_bytes = staticmethod(parse_openai_line)  # type: ignore[assignment]
 
     def render(self, record: Record) -> dict[str, Any]:
-        out: dict[str, Any] = {"messages": [message_dict(m) for m in sft_messages(record)]}
+        messages = sft_messages(record)
+        rows = [message_dict(m) for m in messages]
+        for m in messages:
+            if m.tool_calls or m.role == "tool":
+                pair_tool_calls(messages, rows, record.id)
+                break
+        out: dict[str, Any] = {"messages": rows}
         if record.tools is not None:
-            out["tools"] = record.tools
+            out["tools"] = wrap_tools(record.tools)
         if record.meta:
             out.update(writable_meta(record.meta, KNOWN))
         return out

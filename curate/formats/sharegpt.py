@@ -23,8 +23,20 @@ speakers human/gpt/system/function_call/observation, the system prompt as the fi
 Normalisation: ``function_call`` values are written back as compact JSON with ``arguments``
 as an object; an empty or null top-level ``system`` or ``tools`` is dropped. When a row has
 both a system turn and a top-level ``system`` (LLaMA-Factory then uses the turn), the
-top-level field is kept in ``meta``. ShareGPT has no tool-call ids and no message names: they
-are not written.
+top-level field is kept in ``meta``. ShareGPT has no message names: they are not written.
+
+Tool-call ids: ShareGPT has none, so a source's ids (an OpenAI row's) are carried where
+LLaMA-Factory does not look: an ``"id"`` beside ``name`` and ``arguments`` in the
+``function_call`` value, and a ``"tool_call_id"`` key on the observation turn. LLaMA-Factory's
+ShareGPT converter reads only each turn's speaker and text, and its function formatter only a
+call's name and arguments, so it trains on these rows as before; this reader gives the ids
+back, so openai -> sharegpt -> openai keeps them. Rows without ids stay without.
+
+Training weights: no ShareGPT reader uses a per-turn ``weight`` (LLaMA-Factory's converters
+read only the speaker and text keys; its ``mask_history`` is a run-wide switch, not a turn
+mark), so the writer leaves ``weight: 1`` out and refuses a record with a ``weight: 0`` turn
+(``unsupported_in_target``), as the llama-factory and trl exports do. The reader still takes a
+turn ``weight`` of 0 or 1, so such a source keeps its marks on the way to openai-jsonl.
 """
 
 from __future__ import annotations
@@ -97,7 +109,7 @@ def parse_turn(turn: Any, index: int, keys: tuple[str, str]) -> tuple[str, dict[
     if type(turn) is not dict:
         raise RowError("data_type", f"Turn {index} must be an object, not {type_name(turn)}.")
     for key in turn:
-        if key != who_key and key != text_key and key != "weight":
+        if key != who_key and key != text_key and key != "weight" and key != "tool_call_id":
             raise RowError(
                 "message_unrecognized_key", f"Turn {index} has an unrecognized key '{key}'."
             )
@@ -125,6 +137,16 @@ def parse_turn(turn: Any, index: int, keys: tuple[str, str]) -> tuple[str, dict[
         }
     else:
         msg = {"role": speaker, "content": value}
+    if "tool_call_id" in turn:
+        answers = turn["tool_call_id"]
+        if speaker != "tool":
+            raise RowError(
+                "message_unrecognized_key",
+                f"Turn {index} has a 'tool_call_id' but is not an observation turn.",
+            )
+        if type(answers) is not str or not answers:
+            raise RowError("data_type", f"Turn {index} 'tool_call_id' must be text.")
+        msg["tool_call_id"] = answers
     if "weight" in turn:
         weight = turn["weight"]
         if weight not in (0, 1) or type(weight) is bool:
@@ -265,8 +287,8 @@ class ShareGPT(Format):
             speaker, value = render_turn(m, i + offset)
             speakers.append(speaker)
             turn: dict[str, Any] = {who_key: written[speaker], text_key: value}
-            if m.weight is not None:
-                turn["weight"] = m.weight
+            if m.tool_call_id is not None and speaker == "tool":
+                turn["tool_call_id"] = m.tool_call_id
             turns.append(turn)
         try:
             check_order(speakers)
@@ -304,6 +326,12 @@ WRITTEN = {
 
 def render_turn(m: Message, index: int) -> tuple[str, str]:
     """One message as a ShareGPT speaker and value, or ``unsupported_in_target``."""
+    if m.weight == 0:
+        raise RowError(
+            "unsupported_in_target",
+            f"ShareGPT has no per-turn training weight, so it cannot hold turn {index}, "
+            "marked weight 0 (not to be learned).",
+        )
     if m.role == "system":
         if index:
             raise RowError(
@@ -317,7 +345,11 @@ def render_turn(m: Message, index: int) -> tuple[str, str]:
                 "ShareGPT cannot hold an assistant turn with both text and tool calls.",
             )
         calls = [
-            {"name": c.function.name, "arguments": _arguments(c.function.arguments)}
+            {
+                "name": c.function.name,
+                "arguments": _arguments(c.function.arguments),
+                **({"id": c.id} if c.id is not None else {}),
+            }
             for c in m.tool_calls
         ]
         value = calls[0] if len(calls) == 1 else calls

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from curate.errors import RowError
 from curate.formats import alpaca, completion, openai_chat, sharegpt, unpaired
+from curate.formats.openai_tools import tool_shape_problems
 from curate.records import Record
 
 OPENAI = openai_chat.FORMAT
@@ -68,10 +69,20 @@ def roundtrip(fmt: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 @st.composite
 def openai_messages(
-    draw: st.DrawFn, tools: bool = True, names_too: bool = True
+    draw: st.DrawFn,
+    tools: bool = True,
+    names_too: bool = True,
+    ids: str = "some",
+    parallel: bool = False,
+    weights: bool = True,
 ) -> list[dict[str, Any]]:
-    """An OpenAI conversation: optional system, then user turns each answered by the assistant."""
+    """An OpenAI conversation: optional system, then user turns each answered by the assistant.
+
+    ``ids``: "all" gives every tool call an id and every result its ``tool_call_id`` (results
+    of parallel calls in any order), "none" gives none (results in call order), "some" draws.
+    """
     msgs: list[dict[str, Any]] = []
+    used: set[str] = set()
     if draw(st.booleans()):
         msgs.append({"role": "system", "content": draw(text | st.just(""))})
     for _ in range(draw(st.integers(1, 3))):
@@ -79,25 +90,31 @@ def openai_messages(
         if names_too and draw(st.booleans()):
             user["name"] = draw(names)
         msgs.append(user)
-        if tools and draw(st.integers(0, 3)) == 0:
-            call: dict[str, Any] = {
-                "type": "function",
-                "function": {
-                    "name": draw(names),
-                    "arguments": orjson.dumps(draw(arguments)).decode(),
-                },
-            }
-            if draw(st.booleans()):
-                call["id"] = draw(names)
+        for _ in range(draw(st.integers(0, 2)) if tools and draw(st.integers(0, 3)) == 0 else 0):
+            calls = []
+            for _ in range(draw(st.integers(1, 3)) if parallel else 1):
+                call: dict[str, Any] = {
+                    "type": "function",
+                    "function": {
+                        "name": draw(names),
+                        "arguments": orjson.dumps(draw(arguments)).decode(),
+                    },
+                }
+                if ids == "all" or (ids == "some" and draw(st.booleans())):
+                    call["id"] = draw(names.filter(lambda n: n not in used))
+                    used.add(call["id"])
+                calls.append(call)
             msgs.append(
-                {"role": "assistant", "content": draw(st.none() | text), "tool_calls": [call]}
+                {"role": "assistant", "content": draw(st.none() | text), "tool_calls": calls}
             )
-            result: dict[str, Any] = {"role": "tool", "content": draw(text)}
-            if "id" in call:
-                result["tool_call_id"] = call["id"]
-            msgs.append(result)
+            order = draw(st.permutations(calls)) if ids == "all" else calls
+            for call in order:
+                result: dict[str, Any] = {"role": "tool", "content": draw(text)}
+                if "id" in call:
+                    result["tool_call_id"] = call["id"]
+                msgs.append(result)
         answer: dict[str, Any] = {"role": "assistant", "content": draw(text)}
-        if draw(st.booleans()):
+        if weights and draw(st.booleans()):
             answer["weight"] = draw(st.sampled_from([0, 1]))
         msgs.append(answer)
     return msgs
@@ -105,7 +122,8 @@ def openai_messages(
 
 @st.composite
 def openai_rows(draw: st.DrawFn) -> dict[str, Any]:
-    row: dict[str, Any] = {"messages": draw(openai_messages())}
+    # The writer's shape: every tool call has an id and every result names its call.
+    row: dict[str, Any] = {"messages": draw(openai_messages(ids="all", parallel=True))}
     if draw(st.booleans()):
         row["tools"] = draw(tool_defs)
     row.update(draw(extra_fields(openai_chat.KNOWN)))
@@ -116,6 +134,34 @@ def openai_rows(draw: st.DrawFn) -> dict[str, Any]:
 @given(openai_rows())
 def test_openai_rows_round_trip(row: dict[str, Any]) -> None:
     assert roundtrip(OPENAI, row) == row
+    assert tool_shape_problems(row) == []
+
+
+@PROPERTY
+@given(openai_messages(ids="none", parallel=True), tool_defs)
+def test_openai_rows_without_ids_are_written_with_stable_ids_paired_by_order(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> None:
+    rec = OPENAI.parse({"messages": messages, "tools": tools})
+    out = OPENAI.render(rec)
+    assert tool_shape_problems(out) == []
+    assert OPENAI.render(rec) == out  # the same record always gets the same ids
+    # the k-th result after a calling turn answers its k-th call; nothing else changed
+    for i, m in enumerate(out["messages"]):
+        for k, call in enumerate(m.get("tool_calls") or ()):
+            assert out["messages"][i + 1 + k]["tool_call_id"] == call["id"]
+            assert call["id"].startswith("call_")
+            assert call["function"] == messages[i]["tool_calls"][k]["function"]
+    strip = [
+        {k: v for k, v in m.items() if k != "tool_call_id"}
+        for m in orjson.loads(orjson.dumps(out["messages"]))
+    ]
+    for m in strip:
+        for call in m.get("tool_calls") or ():
+            del call["id"]
+    assert strip == messages
+    # written once, the ids are the source's: the row is a fixed point
+    assert OPENAI.render(OPENAI.parse(out)) == out
 
 
 # --- sharegpt -----------------------------------------------------------------------------
@@ -143,17 +189,19 @@ def sharegpt_rows(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 3))):
         turns.append({who: aliases["human"], what: draw(text)})
         if draw(st.integers(0, 2)) == 0:
+            with_ids = draw(st.booleans())  # ids carried from an OpenAI source
             calls = [
                 {"name": draw(names), "arguments": draw(arguments)}
-                for _ in range(draw(st.integers(1, 2)))
+                | ({"id": f"call_{len(turns)}_{k}"} if with_ids else {})
+                for k in range(draw(st.integers(1, 2)))
             ]
             value = calls[0] if len(calls) == 1 else calls
             turns.append({who: "function_call", what: orjson.dumps(value).decode()})
-            turns.append({who: aliases["observation"], what: draw(text)})
-        answer: dict[str, Any] = {who: aliases["gpt"], what: draw(text)}
-        if draw(st.booleans()):
-            answer["weight"] = draw(st.sampled_from([0, 1]))
-        turns.append(answer)
+            result = {who: aliases["observation"], what: draw(text)}
+            if with_ids:
+                result["tool_call_id"] = calls[0]["id"]
+            turns.append(result)
+        turns.append({who: aliases["gpt"], what: draw(text)})
     row: dict[str, Any] = {turns_key: turns}
     if system_field:
         row["system"] = draw(text)
@@ -231,7 +279,7 @@ def test_unpaired_rows_round_trip(row: dict[str, Any], label: bool, extra: dict[
 
 
 @PROPERTY
-@given(openai_messages(tools=False, names_too=False))
+@given(openai_messages(tools=False, names_too=False, weights=False))
 def test_tool_free_chats_convert_openai_to_sharegpt_and_back(
     messages: list[dict[str, Any]],
 ) -> None:
@@ -242,6 +290,49 @@ def test_tool_free_chats_convert_openai_to_sharegpt_and_back(
     assert back.id == rec.id
     assert OPENAI.render(back) == row
     assert SHAREGPT.render(OPENAI.parse(OPENAI.render(back))) == shared
+
+
+@st.composite
+def openai_tool_chats(draw: st.DrawFn) -> dict[str, Any]:
+    """OpenAI rows ShareGPT can hold: tool calls with ids, one call per turn (ShareGPT
+    alternates, so one observation answers each function_call), multi-step, no names."""
+    msgs: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        msgs.append({"role": "system", "content": draw(text)})
+    made = 0
+    for _ in range(draw(st.integers(1, 3))):
+        msgs.append({"role": "user", "content": draw(text)})
+        for _ in range(draw(st.integers(0, 2))):
+            made += 1
+            call = {
+                "id": f"{draw(names)}_{made}",
+                "type": "function",
+                "function": {
+                    "name": draw(names),
+                    "arguments": orjson.dumps(draw(arguments)).decode(),
+                },
+            }
+            msgs.append({"role": "assistant", "content": None, "tool_calls": [call]})
+            msgs.append({"role": "tool", "content": draw(text), "tool_call_id": call["id"]})
+        msgs.append({"role": "assistant", "content": draw(text)})
+    row: dict[str, Any] = {"messages": msgs}
+    if draw(st.booleans()):
+        row["tools"] = draw(tool_defs)
+    return row
+
+
+@PROPERTY
+@given(openai_tool_chats())
+def test_tool_call_ids_and_arguments_survive_openai_to_sharegpt_and_back(
+    row: dict[str, Any],
+) -> None:
+    rec = OPENAI.parse(row)
+    shared = SHAREGPT.render(rec)
+    back = SHAREGPT.parse(orjson.loads(orjson.dumps(shared)))
+    assert back.id == rec.id
+    again = OPENAI.render(back)
+    assert again == row
+    assert tool_shape_problems(again) == []
 
 
 @PROPERTY
@@ -309,7 +400,8 @@ def test_bad_data_only_ever_raises_row_error(row: Any) -> None:
         try:
             fmt.render(rec)
         except RowError as exc:
-            assert exc.code == "unsupported_in_target"
+            # openai-jsonl also refuses tool results it cannot pair and non-JSON arguments
+            assert exc.code in ("unsupported_in_target", "unpaired_tool_call", "invalid_tool_call")
 
 
 @pytest.mark.parametrize("module", [openai_chat, sharegpt, alpaca, completion, unpaired])

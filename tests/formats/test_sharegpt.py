@@ -126,11 +126,17 @@ def test_empty_system_and_tools_fields_are_dropped() -> None:
     assert FORMAT.render(rec) == conv(H, G)
 
 
-def test_weights_are_kept() -> None:
+def test_weights_are_read_but_not_written() -> None:
+    # No ShareGPT reader (LLaMA-Factory's converters) uses a per-turn weight: the writer
+    # leaves weight 1 out and refuses a weight-0 turn rather than train on it silently.
     row = conv(H, {**G, "weight": 0}, {"from": "human", "value": "and?"}, {**G, "weight": 1})
     rec = FORMAT.parse(row)
     assert [m.weight for m in rec.messages] == [None, 0, None, 1]
-    assert FORMAT.render(rec) == row
+    with pytest.raises(RowError, match="weight 0") as info:
+        FORMAT.render(rec)
+    assert info.value.code == "unsupported_in_target"
+    ones = conv(H, {**G, "weight": 1})
+    assert FORMAT.render(FORMAT.parse(ones)) == conv(H, G)
 
 
 BAD_ROWS = [
@@ -188,7 +194,7 @@ def call(name: str, cid: str | None = None) -> ToolCall:
     return ToolCall(id=cid, function=FunctionCall(name=name, arguments='{"q":1}'))
 
 
-def test_tool_call_ids_and_names_are_not_written() -> None:
+def test_tool_call_ids_are_carried_and_names_are_not_written() -> None:
     rec = Record(
         messages=[
             msg("user", "q", name="ana"),
@@ -200,10 +206,13 @@ def test_tool_call_ids_and_names_are_not_written() -> None:
     out = FORMAT.render(rec)
     assert out == conv(
         {"from": "human", "value": "q"},
-        {"from": "function_call", "value": '{"name":"f","arguments":{"q":1}}'},
-        {"from": "observation", "value": "r"},
+        {"from": "function_call", "value": '{"name":"f","arguments":{"q":1},"id":"c1"}'},
+        {"from": "observation", "value": "r", "tool_call_id": "c1"},
         {"from": "gpt", "value": "a"},
     )
+    back = FORMAT.parse(out)
+    assert back.messages[1].tool_calls[0].id == "c1"  # type: ignore[index]
+    assert back.messages[2].tool_call_id == "c1"
 
 
 @pytest.mark.parametrize(
