@@ -113,7 +113,8 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
         p.language = ctx.language.detect(answer) if answer else None
         if p.language is not None and not p.declared_language and instruction:
             p.prompt_language = ctx.language.detect(instruction)
-        p.language_issue = language_mismatch(p.language, p.prompt_language, p.declared_language, instruction)
+        asked = instruction if system is None else f"{instruction}\n{system}"  # may name the language
+        p.language_issue = language_mismatch(p.language, p.prompt_language, p.declared_language, asked)
     if ctx.ngram_every and index % ctx.ngram_every == 0 and answer:
         p.ngrams = ngram_hashes(prose, ctx.ngram_words)
     return p

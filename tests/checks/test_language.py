@@ -184,6 +184,14 @@ def test_a_chinese_record_is_judged_by_its_own_prompt() -> None:
     assert wrong.language == "en" and wrong.language_issue is not None
     short = profile_record(2, record("Convert 37 degrees to Fahrenheit.", "5/9 = 98.9°C"), ctx)
     assert short.language is None and short.language_issue is None
+    asked = Record(
+        messages=[
+            Message(role="system", content="You are a tutor. Always answer in Chinese."),
+            Message(role="user", content="What is the capital of France and why is it famous?"),
+            Message(role="assistant", content="法国的首都是巴黎，它以埃菲尔铁塔、卢浮宫和悠久的历史而闻名。"),
+        ]
+    )
+    assert profile_record(3, asked, ctx).language_issue is None
 
 
 @pytest.mark.xfail(
