@@ -26,9 +26,10 @@ class RetryPolicy:
     (plus a little jitter). A retry-after longer than ``max_retry_after`` ends the retries.
 
     A connection that cannot be made (refused, a name that does not resolve) before the
-    provider ever answered is most likely a wrong address: it is retried at most
-    ``max_connect_retries`` times, and once one request has given up on it the others give
-    up at their first such failure. After a first answer it is retried like any other.
+    provider ever answered is most likely a wrong address: such failures are retried at
+    most ``max_connect_retries`` times in all, counted across concurrent requests, and the
+    other requests give up at their first one. After a first answer it is retried like any
+    other transient failure.
     """
 
     max_retries: int = 6
@@ -71,6 +72,7 @@ class RetryingProvider(Provider):
         self.attempts = 0
         self.retries = 0
         self.answered = 0
+        self.connect_failures = 0
         self.unreachable: ConnectFailed | None = None
 
     async def _attempt(self, request: ChatRequest) -> ChatResponse:
@@ -105,12 +107,11 @@ class RetryingProvider(Provider):
 
     def _wait_for(self, exc: TransientError, retry: int) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""
-        unreachable = isinstance(exc, ConnectFailed) and not self.answered
-        if unreachable and (
-            self.unreachable is not None or retry >= self.policy.max_connect_retries
-        ):
-            self.unreachable = self.unreachable or exc  # type: ignore[assignment]
-            return None
+        if isinstance(exc, ConnectFailed) and not self.answered:
+            self.connect_failures += 1  # across all requests: concurrent ones share the count
+            if self.connect_failures > self.policy.max_connect_retries:
+                self.unreachable = self.unreachable or exc
+                return None
         if retry >= self.policy.max_retries:
             exc.message = f"{exc.message} Gave up after {retry + 1} attempts."
             return None

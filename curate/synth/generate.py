@@ -167,6 +167,7 @@ def synthesize(
     options.check()
     settings = workspace.settings
     name, model, base_url, key_env = provider_settings(settings, options)
+    mask_url(base_url)  # a secret in curate.toml's base_url is scrubbed from all output too
     kind = "preference" if options.pairs_from_sft else options.kind
     template = load_template(options.template, "pairs" if options.pairs_from_sft else kind)
     store = workspace.store
