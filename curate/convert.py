@@ -25,11 +25,12 @@ from typing import Any
 
 from curate.errors import RowError, UsageError
 from curate.formats import get_format
+from curate.formats.base import Format
 from curate.formats.detect import DEFAULT_SAMPLE, Detection
 from curate.io.atomic import atomic_path
 from curate.io.containers import output_container
 from curate.io.rows import Row
-from curate.io.write import JsonlWriter, open_row_writer
+from curate.io.write import JsonlWriter, RowWriter, open_row_writer
 from curate.records import Record
 from curate.source import RecordSource
 
@@ -246,7 +247,8 @@ def convert(
     if given_label is not None:
         render, written = _labelled(render, written, given_label, summary)
     with open_row_writer(out_path) as writer, RejectSink(rejects) as sink:
-        summary.read = _pump(source, render, writer.write, sink, progress, written)
+        take = _plain_rows(source, target, render, writer, progress)
+        summary.read = _pump(source, render, writer.write, sink, progress, written, take)
         summary.written = writer.count
     summary.rejected = sink.count
     summary.reasons = dict(sorted(sink.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -320,15 +322,17 @@ def _pump(
     sink: RejectSink,
     progress: Progress | None,
     written: Callable[[Record], None] | None = None,
+    take: _Take | None = None,
 ) -> int:
     """Move every row from source to writer or sink; returns the number of rows read.
 
-    ``written`` is called with each record whose row was written.
+    ``written`` is called with each record whose row was written. Rows ``take`` takes are
+    written by it (see ``_plain_rows``) and only counted here.
     """
     name = source.name
     reader = source.reader
     read = 0
-    items: Iterator[tuple[Row, Record | RowError]] = source.parsed(provenance=False)
+    items: Iterator[tuple[Row, Record | RowError]] = source.parsed(provenance=False, take=take)
     for row, result in items:
         read += 1
         if progress is not None and read % PROGRESS_EVERY == 0:
@@ -347,4 +351,56 @@ def _pump(
             sink.add(name, row, RowError("unsupported_in_target", message))
     if progress is not None:
         progress(reader.size, reader.size)
-    return read
+    return read + (take.count if take is not None else 0)
+
+
+class _Take:
+    """Writes the rows a line path answers for (counted in ``count``); the rest are parsed."""
+
+    def __init__(
+        self,
+        line_of: Callable[[Row], bytes | None],
+        writer: JsonlWriter,
+        source: RecordSource,
+        progress: Progress | None,
+    ) -> None:
+        self.count = 0
+        self._line_of = line_of
+        self._write_line = writer.write_line
+        self._reader = source.reader
+        self._progress = progress
+
+    def __call__(self, row: Row) -> bool:
+        line = self._line_of(row)
+        if line is None:
+            return False
+        self._write_line(line)
+        self.count += 1
+        if self._progress is not None and self.count % PROGRESS_EVERY == 0:
+            self._progress(self._reader.position(), self._reader.size)
+        return True
+
+
+def _plain_rows(
+    source: RecordSource,
+    target: Format,
+    render: Callable[[Record], dict[str, Any]],
+    writer: RowWriter,
+    progress: Progress | None,
+) -> _Take | None:
+    """openai-jsonl to openai-jsonl JSON Lines: plain rows go straight from their parsed value
+    to their finished line, without building a Record (the same bytes in less time; see
+    ``curate.formats.openai_plain``). None for every other conversion."""
+    fmt = source.format
+    if (
+        type(writer) is not JsonlWriter
+        or fmt is None
+        or fmt.name != "openai-jsonl"
+        or target.name != "openai-jsonl"
+        or render != target.render
+    ):
+        return None
+    from curate.formats.openai_plain import line_path
+
+    line_of = line_path(fmt, render)
+    return _Take(line_of, writer, source, progress) if line_of is not None else None

@@ -49,13 +49,21 @@ class RecordSource:
     def format_name(self) -> str | None:
         return self.format.name if self.format else None
 
-    def parsed(self, *, provenance: bool = True) -> Iterator[tuple[Row, Record | RowError]]:
-        """Every row with its record or the error that kept it from becoming one."""
+    def parsed(
+        self, *, provenance: bool = True, take: Callable[[Row], bool] | None = None
+    ) -> Iterator[tuple[Row, Record | RowError]]:
+        """Every row with its record or the error that kept it from becoming one.
+
+        ``take``, when given, sees each row first; a row it takes (answers True) is the
+        caller's to handle and is neither parsed nor yielded.
+        """
         fmt = self.format
         name = self.name
         fmt_name = self.format_name
         fast = _fast_path(fmt)
         for row in self._rows:
+            if take is not None and take(row):
+                continue
             if fast is not None and type(row) is LineRow:
                 # straight from the line's bytes when the format is sure; else the normal path
                 record = fast(row.line)

@@ -85,6 +85,11 @@ class JsonlWriter:
         self._fh.write(encode_row(row))
         self.count += 1
 
+    def write_line(self, line: bytes) -> None:
+        """Write one finished line (what ``encode_row`` gives: compact JSON and a newline)."""
+        self._fh.write(line)
+        self.count += 1
+
     def finish(self) -> None:
         self._fh.close()
 
