@@ -294,9 +294,9 @@ class Runner:
             if self.stats.stopped is None:
                 self._stop(
                     "budget",
-                    f"Stopped before exceeding the budget of {dollars(self.budget.limit or 0)} "
-                    f"(spent {dollars(self.budget.spent)}; the next request could cost up to "
-                    f"{dollars(reserve)}).",
+                    f"Not sending more: the budget of {dollars(self.budget.limit or 0)} is "
+                    f"nearly spent ({dollars(self.budget.spent)} spent; the next request could "
+                    f"cost up to {dollars(reserve)}).",
                 )
             return None
         try:

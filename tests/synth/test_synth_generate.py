@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -162,7 +163,10 @@ def test_max_cost_stops_before_exceeding_the_budget(
         workspace, options(server, n=60, concurrency=4, max_cost=budget, max_tokens=1000)
     ).stats
     assert result is not None and result.stopped == "budget"
-    assert "$0.004 " in result.message and "spent $0.00" in result.message
+    assert "budget of $0.004 " in result.message
+    assert re.search(
+        r"\(\$0\.00\d+ spent; the next request could cost up to \$0\.00\d+\)", result.message
+    )
     spent = sum(r["cost"] or 0 for r in ledger_rows(workspace.state_dir))
     assert 0 < spent <= budget
     assert budget - spent < worst * 1.05  # it stopped only when the next one might not fit
