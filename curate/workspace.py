@@ -68,6 +68,13 @@ class Workspace:
             "contamination_run": run.id if run else None,
         }
 
+    def lock(self, command: str) -> Any:
+        """The workspace lock for a mutating command (``with ws.lock("curate import x").hold():``;
+        see curate/store/lock.py): one such command at a time, the holder named to others."""
+        from curate.store.lock import WorkspaceLock
+
+        return WorkspaceLock(self.state_dir, command)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

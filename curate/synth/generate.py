@@ -20,7 +20,6 @@ from curate.providers.keys import mask_url, mask_urls
 from curate.providers.pricing import PriceTable, estimate_tokens
 from curate.providers.retry import RetryPolicy
 from curate.records import Record
-from curate.store.lock import WorkspaceLock
 from curate.synth.budget import Budget
 from curate.synth.dedupe import WorkspaceIndex
 from curate.synth.guard import RatioCheck, check_ratio, count_usable
@@ -195,7 +194,7 @@ def synthesize(
     lock = None
     if not options.dry_run:
         command = options.command or _command(options)
-        lock = WorkspaceLock(workspace.state_dir, command).acquire(options.lock_wait)
+        lock = workspace.lock(command).acquire(options.lock_wait)
     try:
         ledger = Ledger.for_workspace(workspace.state_dir)
         try:
