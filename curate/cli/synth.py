@@ -149,7 +149,9 @@ def synth_command(
     fresh: Annotated[
         bool,
         typer.Option(
-            "--fresh", help="Ask for new samples instead of reusing the ledger's answers."
+            "--fresh",
+            help="Ask for new samples instead of the requests already answered in the ledger, "
+            "until this topic has -n records in all (when a run ran out of new answers).",
         ),
     ] = False,
     allow_over_ratio: Annotated[
