@@ -43,6 +43,7 @@ from curate.formats.common import (
     type_name,
     writable_meta,
 )
+from curate.formats.openai_tools import wrap_tools
 from curate.records import Kind, Record
 
 SIDES = ("preferred_output", "non_preferred_output")
@@ -129,7 +130,7 @@ class OpenAIPreference(Format):
                 )
         inp: dict[str, Any] = {"messages": [message_dict(m) for m in prompt]}
         if record.tools is not None:
-            inp["tools"] = record.tools
+            inp["tools"] = wrap_tools(record.tools)  # OpenAI's {"type": "function", ...} shape
         meta = writable_meta(record.meta)
         extra = meta.pop("input", None)
         if extra is not None:

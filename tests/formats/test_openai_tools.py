@@ -402,3 +402,18 @@ def test_checker_names_what_is_wrong(row: dict[str, Any], problem: str) -> None:
     assert tool_shape_problems(GOOD) == []
     problems = tool_shape_problems(row)
     assert any(problem in p for p in problems), problems
+
+
+def test_openai_preference_input_tools_are_wrapped() -> None:
+    from curate.formats import get_format
+
+    bare = {"name": "get_dag_runs", "parameters": {"type": "object", "properties": {}}}
+    pair = Record(
+        kind="preference",
+        messages=[msg("user", "Why did the DAG fail?")],
+        chosen=[msg("assistant", "Let me look at the runs first.")],
+        rejected=[msg("assistant", "It is probably fine.")],
+        tools=[bare],
+    )
+    row = get_format("openai-preference").render(pair)
+    assert row["input"]["tools"] == [{"type": "function", "function": bare}]
