@@ -17,7 +17,6 @@ STYLE_FEATURES = {
     "emoji": "emoji",
     "exclaim": "exclamations",
 }
-LANG_ALIASES = {"zh": "zh-cn", "zh-hans": "zh-cn", "zh-hant": "zh-tw", "nb": "no", "nn": "no", "iw": "he"}
 
 
 def scope_label(scope: tuple[str | None, ...], group: str | None = None, tag: str | None = None) -> str:
@@ -43,9 +42,11 @@ class ConsistencyCheck(DatasetCheck):
     at least ``min_group`` records is judged for style: a feature (headings, lists, code,
     tables, emoji, exclamations) held by at least ``majority`` of the group is its norm, and
     so is its absence; an answer whose length is ``length_factor`` times off the median
-    deviates too. ``min_deviations`` deviations make a style outlier. The group's language
-    (held by ``language_majority`` of the answers whose language is known) is its norm;
-    smaller groups use their scope's (when the scope has ``min_group`` records).
+    deviates too. ``min_deviations`` deviations make a style outlier.
+
+    ``language_mismatch`` judges each answer against its own record (the ``language`` tag,
+    else its prompt's language; see ``Profile.language_issue``), never against a majority: a
+    Chinese share of an English dataset is not a mismatch.
 
     ``system_prompt_varies`` is for datasets meant to train one system prompt: when one
     prompt is shared by ``system_prompt_majority`` of a group (or of its scope, for a small
@@ -66,9 +67,11 @@ class ConsistencyCheck(DatasetCheck):
         o = self.options
         varied_sys: Counter[str] = Counter()
         n_groups = 0
+        for p in profiles:  # judged against the record's own prompt or tag, not a majority
+            if p.language_issue:
+                _add(result, p, "language_mismatch", p.language_issue)
         for scope, in_scope in scopes.items():
             wide = len(in_scope) >= o.min_group
-            scope_lang = _majority([p.language for p in in_scope if p.language], o.language_majority) if wide else None
             scope_sys = _majority([p.system for p in in_scope], o.system_prompt_majority, allow_none=True) if wide else None
             groups: dict[str | None, list[Profile]] = defaultdict(list)
             for p in in_scope:
@@ -79,8 +82,6 @@ class ConsistencyCheck(DatasetCheck):
                 big = len(members) >= o.min_group
                 if big:
                     self._style(members, label, result)
-                lang = _majority([p.language for p in members if p.language], o.language_majority) if big else None
-                self._language(members, lang or scope_lang, label, result)
                 sys_norm = (
                     _majority([p.system for p in members], o.system_prompt_majority, allow_none=True)
                     if big
@@ -124,27 +125,6 @@ class ConsistencyCheck(DatasetCheck):
                 why.append(f"{p.words} words against a median of {median:.0f}")
             if len(why) >= o.min_deviations:
                 _add(result, p, "style_outlier", f"In '{scope}': " + "; ".join(why) + ".")
-
-    def _language(
-        self,
-        members: list[Profile],
-        norm: tuple[object, float] | None,
-        label: str,
-        result: DatasetResult,
-    ) -> None:
-        for p in members:
-            if p.language is None:
-                continue
-            declared = LANG_ALIASES.get((p.declared_language or "").lower(), (p.declared_language or "").lower())
-            if declared and declared.split("-")[0] != p.language.split("-")[0]:
-                _add(result, p, "language_mismatch", f"Tagged '{p.declared_language}' but the answer is in '{p.language}'.")
-            elif norm is not None and p.language != norm[0]:
-                _add(
-                    result,
-                    p,
-                    "language_mismatch",
-                    f"The answer is in '{p.language}'; {norm[1]:.0%} of '{label}' is in '{norm[0]}'.",
-                )
 
 
 def _majority(values: list, share: float, allow_none: bool = False) -> tuple[object, float] | None:

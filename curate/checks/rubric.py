@@ -65,7 +65,7 @@ class ConsistencyOptions(Toggle):
     majority: float = Field(0.85, gt=0.5, le=1)
     length_factor: float = Field(8.0, gt=1)
     min_deviations: int = Field(2, ge=1)
-    language_majority: float = Field(0.6, gt=0.5, le=1)
+    language_majority: float = Field(0.6, gt=0.5, le=1)  # unused: answers are judged against their own prompt
     system_prompt_majority: float = Field(0.8, gt=0.5, le=1)
 
 

@@ -6,8 +6,6 @@ import json
 import random
 from pathlib import Path
 
-import pytest
-
 from curate.checks.language import (
     LanguageDetector,
     detect_prefix,
@@ -194,11 +192,6 @@ def test_a_chinese_record_is_judged_by_its_own_prompt() -> None:
     assert profile_record(3, asked, ctx).language_issue is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consistency.py still compares each answer with its scope's majority language; "
-    "it should report Profile.language_issue (the answer against its own prompt or tag)",
-)
 def test_a_chinese_share_of_an_english_dataset_is_not_a_mismatch() -> None:
     from curate.checks.runner import validate_records
     from curate.records import Message, Record
