@@ -31,9 +31,9 @@ CHECK_CODES: dict[str, str] = {
     "secret_in_text": "a credential (API key, token, private key) appears in a message",
     "pii_email": "a personal e-mail address appears in a message",
     "pii_phone": "a phone number appears in a message",
-    # consistency (compared within the record's scope and group)
+    # consistency (style and system prompt compared within the record's scope and group)
     "style_outlier": "the answer's style or length departs from its group's norm",
-    "language_mismatch": "the answer's language differs from its tag or its group's language",
+    "language_mismatch": "the answer's language differs from its language tag, else from its prompt's",
     "system_prompt_varies": "the system prompt differs from (or lacks) the one its group shares",
     # accuracy
     "judge_low_score": "the LLM judge scored the answer below the rubric's pass score",
