@@ -27,6 +27,12 @@ Examples:
   curate dedupe --exact-only
   curate dedupe --prompt-only --against mmlu_test.jsonl
 
+Records are compared by every turn (compare = "all-turns" in curate.toml;
+"prompt+answer" and "prompt-only" are the others): a preference pair by
+prompt, chosen and rejected, a KTO record by prompt, completion and label.
+Pairs that share a prompt but not their answers are no duplicates: they
+are reported as same_prompt groups, which the split keeps together.
+
 Duplicates are annotated as clusters, never deleted. Each cluster keeps
 one representative: approved before pending before rejected, real
 before synthetic, higher quality score, then oldest. Export leaves the
@@ -153,6 +159,12 @@ def _print_summary(d: dict[str, Any]) -> None:
         console.print(
             f"Besides these, {d['identical_rows']} rows read at import were exact copies of "
             "another row and were stored once (see `curate status`)."
+        )
+    same = d.get("same_prompt") or {}
+    if same.get("groups"):
+        console.print(
+            f"{same['groups']} same_prompt groups: {same['records']} records share a prompt "
+            "but not their answers; not duplicates, kept in one split by `curate split`."
         )
     s = d["settings"]
     how = f"compare {s['compare']}; normalise {', '.join(s['normalise']) or 'nothing'}"

@@ -142,3 +142,30 @@ def test_console_script_runs_dedupe(ws: Path) -> None:
     proc = subprocess.run([CURATE, "dedupe", "--json"], cwd=ws, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["duplicates"] == 2
+
+
+def hh_row(prompt: str, chosen: str, rejected: str) -> bytes:
+    """An Anthropic HH row: two transcripts that share the prompt."""
+    return orjson.dumps(
+        {"chosen": f"{prompt}\n\nAssistant: {chosen}", "rejected": f"{prompt}\n\nAssistant: {rejected}"}
+    ) + b"\n"
+
+
+def test_hh_pairs_sharing_a_prompt_are_a_same_prompt_group_not_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init")[0] == 0
+    prompt = f"\n\nHuman: {LONG}\n\nAssistant: Which stage spills most?\n\nHuman: The join stage."
+    rows = (
+        hh_row(prompt, "Salt the skewed key and raise the shuffle partitions.", "Buy a bigger cluster.")
+        + hh_row(prompt, "Broadcast the small side of the join.", "Restart the job and hope.")
+        + hh_row(prompt, "BROADCAST the small side of the join!", "Restart the job and hope.")  # a copy
+    )
+    (tmp_path / "hh.jsonl").write_bytes(rows)
+    code, _, err = run("import", "hh.jsonl", "--from", "hh-transcript")
+    assert code in (0, 1), err
+    code, out, _ = run("dedupe")
+    assert code == 0 and "1 same_prompt groups" in out and "1 duplicates" in out
+    data = json.loads(run("dedupe", "--json")[1])
+    assert (data["duplicates"], data["same_prompt"]) == (1, {"groups": 1, "records": 3})
