@@ -107,7 +107,8 @@ def byte_progress(label: str, total_bytes: int) -> Iterator[Callable[[int, int],
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    # 4 redraws a second: each is a few ms of the GIL taken from the pipeline (rich's default is 10)
+    with Progress(*columns, console=err_console, transient=True, refresh_per_second=4) as bar:
         task = bar.add_task(label, total=total_bytes)
 
         def update(done: int, total: int) -> None:
