@@ -333,6 +333,25 @@ def same_language(a: str, b: str) -> bool:
     return a.split("-")[0] == b.split("-")[0] or b in CLOSE.get(a, ())
 
 
+def prompt_language(detector: LanguageDetector, prompt: str, answer_language: str | None = None) -> str | None:
+    """The language of ``prompt`` as its answer should follow it.
+
+    The prompt's prefix decides, unless its first or last paragraph is in the answer's
+    language: an instruction in one language around material in another ("Summarise this
+    article:" and a German article) asks for an answer in the instruction's language.
+    """
+    lang = detector.detect(prompt)
+    if lang is None or answer_language is None or same_language(lang, answer_language):
+        return lang
+    paragraphs = [p for p in prompt.split("\n\n") if p.strip()]
+    if len(paragraphs) > 1:
+        for part in (paragraphs[0], paragraphs[-1]):
+            other = detector.detect(part)
+            if other is not None and same_language(other, answer_language):
+                return other
+    return lang
+
+
 def language_mismatch(
     answer_language: str | None,
     prompt_language: str | None,

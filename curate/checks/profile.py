@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from curate.checks.language import LanguageDetector, language_mismatch
+from curate.checks.language import LanguageDetector, language_mismatch, prompt_language
 from curate.checks.text import answer_text, effective_tags, instruction_text, strip_code, word_count
 from curate.checks.tokens import TokenCounter
 from curate.records import Record
@@ -112,7 +112,7 @@ def profile_record(index: int, record: Record, ctx: ProfileContext) -> Profile:
     if ctx.language is not None:
         p.language = ctx.language.detect(answer) if answer else None
         if p.language is not None and not p.declared_language and instruction:
-            p.prompt_language = ctx.language.detect(instruction)
+            p.prompt_language = prompt_language(ctx.language, instruction, p.language)
         asked = instruction if system is None else f"{instruction}\n{system}"  # may name the language
         p.language_issue = language_mismatch(p.language, p.prompt_language, p.declared_language, asked)
     if ctx.ngram_every and index % ctx.ngram_every == 0 and answer:

@@ -190,6 +190,11 @@ def test_a_chinese_record_is_judged_by_its_own_prompt() -> None:
         ]
     )
     assert profile_record(3, asked, ctx).language_issue is None
+    article = " ".join(SENTENCES["de"][:6])
+    summary = "The article explains how the function lists recent users and why a missing index slowed it down."
+    material = profile_record(4, record(f"Summarize the following article.\n\n{article}", summary), ctx)
+    assert material.language == "en" and material.language_issue is None
+    assert profile_record(5, record(f"Summarize the following article.\n\n{article}", article), ctx).language_issue is None
 
 
 def test_a_chinese_share_of_an_english_dataset_is_not_a_mismatch() -> None:
