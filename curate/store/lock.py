@@ -46,7 +46,7 @@ class Holder:
 
     def describe(self) -> str:
         where = f" on {self.host}" if self.host and self.host != socket.gethostname() else ""
-        return f"'{self.command}' (pid {self.pid}{where}, since {self.since})"
+        return f'"{self.command}" (pid {self.pid}{where}, since {self.since})'
 
 
 class WorkspaceBusy(CurateError):
@@ -57,8 +57,7 @@ class WorkspaceBusy(CurateError):
         after = f" after waiting {waited:.0f} s" if waited >= 1 else ""
         super().__init__(
             f"The workspace is busy{after}: {who} is changing it.",
-            "Let it finish (or stop it), then run this command again; pass --wait SECONDS to "
-            "queue behind it.",
+            "Let it finish (or stop it), then run this command again.",
         )
         self.holder = holder
 

@@ -20,6 +20,7 @@ from curate.providers.keys import mask_url, mask_urls
 from curate.providers.pricing import PriceTable, estimate_tokens
 from curate.providers.retry import RetryPolicy
 from curate.records import Record
+from curate.store.lock import WorkspaceBusy
 from curate.synth.budget import Budget
 from curate.synth.dedupe import WorkspaceIndex
 from curate.synth.guard import RatioCheck, check_ratio, count_usable
@@ -194,7 +195,11 @@ def synthesize(
     lock = None
     if not options.dry_run:
         command = options.command or _command(options)
-        lock = workspace.lock(command).acquire(options.lock_wait)
+        try:
+            lock = workspace.lock(command).acquire(options.lock_wait)
+        except WorkspaceBusy as exc:
+            exc.fix = "Let it finish (or stop it), or pass --wait SECONDS to queue behind it."
+            raise
     try:
         ledger = Ledger.for_workspace(workspace.state_dir)
         try:

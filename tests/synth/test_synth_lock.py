@@ -24,7 +24,7 @@ def test_a_second_holder_is_refused_with_the_first_named(tmp_path: Path) -> None
         with pytest.raises(WorkspaceBusy) as info:
             WorkspaceLock(tmp_path, "curate import data.jsonl").acquire()
         text = str(info.value)
-        assert f"pid {os.getpid()}" in text and "'curate synth --topic x -n 5'" in text
+        assert f"pid {os.getpid()}" in text and '"curate synth --topic x -n 5"' in text
         assert info.value.exit_code == 2 and info.value.holder == holder
     assert first.holder() is None  # released: the file names nobody
     with WorkspaceLock(tmp_path, "curate import data.jsonl") as second:
