@@ -388,19 +388,18 @@ def _plain_rows(
     writer: RowWriter,
     progress: Progress | None,
 ) -> _Take | None:
-    """openai-jsonl to openai-jsonl JSON Lines: plain rows go straight from their parsed value
-    to their finished line, without building a Record (the same bytes in less time; see
-    ``curate.formats.openai_plain``). None for every other conversion."""
+    """openai-jsonl to openai-jsonl or ShareGPT JSON Lines: plain rows go straight from their
+    parsed value to their finished line, without building a Record (the same bytes in less
+    time; see ``curate.formats.openai_plain``). None for every other conversion."""
     fmt = source.format
     if (
         type(writer) is not JsonlWriter
         or fmt is None
         or fmt.name != "openai-jsonl"
-        or target.name != "openai-jsonl"
         or render != target.render
     ):
         return None
     from curate.formats.openai_plain import line_path
 
-    line_of = line_path(fmt, render)
+    line_of = line_path(fmt, target.name, render)
     return _Take(line_of, writer, source, progress) if line_of is not None else None

@@ -1,14 +1,21 @@
-"""openai-jsonl to openai-jsonl for plain rows: the written line straight from the read value.
+"""openai-jsonl rows that are plain, converted without a Record: to openai-jsonl and ShareGPT.
 
 Most rows of a chat file are plain: ``{"messages": [...]}`` and nothing else, every message a
 system, user or assistant turn with text content and at most a ``name`` and a ``weight``. For
-such a row the normal path (``OpenAIChat.parse``, the Record with its content id, then
-``OpenAIChat.render`` and ``orjson.dumps``) writes each message back as ``role``, ``content``,
-``name`` (when given), ``weight`` (when given), in that order, and nothing else; the Record and
-its id change nothing in the line. ``plain_line`` builds that line from the row's parsed JSON
-value directly, without the models, when it can be sure the normal path accepts the row and
-writes exactly that line. It answers None (the normal path then decides, with its reason
-codes) for anything else:
+such a row the normal path (``OpenAIChat.parse``, the Record with its content id, the target's
+``render``, ``orjson.dumps``) writes a line that depends on those turns alone: the Record and
+its id change nothing in it. ``plain_messages`` reads the turns from the row's parsed JSON
+value when it can be sure the normal path accepts the row, and a target's line builder makes
+the line the normal path writes:
+
+- openai-jsonl (``openai_line``): each message as ``role``, ``content``, ``name`` (when
+  given), ``weight`` (when given), in that order;
+- ShareGPT (``sharegpt_line``): ``{"conversations": [{"from", "value"}, ...]}`` with human,
+  gpt and system speakers; it answers None where ShareGPT refuses the row (a ``weight`` of 0,
+  a system turn after the start, turns that do not alternate), so the normal path rejects it
+  with its own reason code.
+
+``plain_messages`` answers None (the normal path then decides, with its reason codes) for:
 
 - a top-level key other than ``messages``, or no messages, or no assistant turn;
 - a message that is not an object, a role other than system, user and assistant (``tool``,
@@ -19,8 +26,9 @@ codes) for anything else:
   ``1.0``), even where the normal path would accept and rewrite it.
 
 Strings that come from ``orjson.loads`` are valid Unicode, so the normal path's content id and
-``orjson.dumps`` cannot fail on them. ``line_path`` checks itself against the format's own
-parse and render on probe rows when it is built and is None when any differs.
+``orjson.dumps`` cannot fail on them. ``line_path`` checks itself against the formats' own
+parse and render on probe rows when it is built (None when any differs) and on the first rows
+of every run.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any
 
 import orjson
 
+from curate.errors import RowError
 from curate.formats.base import Format
 from curate.io.rows import Row
 from curate.io.write import encode_row
@@ -41,8 +50,8 @@ _NEWLINE = orjson.OPT_APPEND_NEWLINE
 LinePath = Callable[[Row], "bytes | None"]
 
 
-def plain_line(value: Any) -> bytes | None:
-    """The openai-jsonl line the normal path writes for a plain row's value, or None."""
+def plain_messages(value: Any) -> list[dict[str, Any]] | None:
+    """A plain row's canonical messages (role, content, name, weight), or None (see above)."""
     if type(value) is not dict or len(value) != 1:
         return None
     messages = value.get("messages")
@@ -68,9 +77,53 @@ def plain_line(value: Any) -> bytes | None:
         if message is None:
             return None
         out.append(message)
-    if not answered:
+    return out if answered else None
+
+
+def openai_line(messages: list[dict[str, Any]]) -> bytes | None:
+    """The openai-jsonl line of plain messages."""
+    return _DUMPS({"messages": messages}, option=_NEWLINE)
+
+
+# ShareGPT's speaker for each plain role
+_SPEAKERS = {"user": "human", "assistant": "gpt", "system": "system"}
+
+
+def sharegpt_line(messages: list[dict[str, Any]]) -> bytes | None:
+    """The ShareGPT line of plain messages, or None where ShareGPT cannot hold them."""
+    turns = []
+    # after an optional first system turn: user, assistant, user, ..., assistant
+    expected = "user"
+    for i, m in enumerate(messages):
+        role = m["role"]
+        if m.get("weight") == 0:
+            return None
+        if role == "system":
+            if i:
+                return None
+        elif role != expected:
+            return None
+        else:
+            expected = "assistant" if role == "user" else "user"
+        turns.append({"from": _SPEAKERS[role], "value": m["content"]})
+    if expected != "user":  # the last turn is not the assistant's
         return None
-    return _DUMPS({"messages": out}, option=_NEWLINE)
+    return _DUMPS({"conversations": turns}, option=_NEWLINE)
+
+
+Build = Callable[[list[dict[str, Any]]], "bytes | None"]
+
+
+def plain_line(value: Any, build: Build = openai_line) -> bytes | None:
+    """The line the normal path writes for a plain row's value (openai-jsonl by default)."""
+    messages = plain_messages(value)
+    return None if messages is None else build(messages)
+
+
+LINES: dict[str, Build] = {
+    "openai-jsonl": openai_line,
+    "sharegpt": sharegpt_line,
+}
 
 
 def _message(m: dict[str, Any], role: str, content: str) -> dict[str, Any] | None:
@@ -97,6 +150,7 @@ def _message(m: dict[str, Any], role: str, content: str) -> dict[str, Any] | Non
 # Rows of each run whose line is also made the normal way and compared.
 CHECKED_ROWS = 64
 
+_ANSWER = {"role": "assistant", "content": "a"}
 _PROBES: list[Any] = [
     {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
     {
@@ -109,22 +163,44 @@ _PROBES: list[Any] = [
         ]
     },
     {"messages": [{"role": "system", "content": ""}, {"role": "assistant", "content": "a"}]},
+    {
+        "messages": [
+            {"role": "system", "content": "s"},
+            {"content": 'é "x" \\ / \x7f \u2028 😀 \x00\x1f\n', "role": "user", "name": "ann"},
+            {"role": "assistant", "content": "a", "weight": 1},
+            {"role": "user", "content": "b", "weight": None},
+            {"role": "assistant", "content": "c", "name": None},
+        ]
+    },
+    {"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": "q"}, _ANSWER]},
 ]
 
 
-def line_path(fmt: Format, render: Callable[[Any], dict[str, Any]]) -> LinePath | None:
-    """A row's finished openai-jsonl line, for converting openai-jsonl rows with ``fmt``'s parse
-    and ``render``: ``plain_line`` when it agrees with them on every probe row, else None.
+def line_path(
+    fmt: Format, target: str, render: Callable[[Any], dict[str, Any]]
+) -> LinePath | None:
+    """A row's finished line in format ``target``, for openai-jsonl rows read with ``fmt``'s
+    parse and written with ``render``: ``plain_line`` when it agrees with them on every probe
+    row, else None (also for a target without a line builder).
 
     The first ``CHECKED_ROWS`` lines it makes in a run are also made the normal way and
     compared; on any difference it answers None for the rest of the run.
     """
+    build = LINES.get(target)
+    if build is None:
+        return None
 
-    def normal(value: Any) -> bytes:
-        return encode_row(render(fmt.parse(value)))
+    def normal(value: Any) -> bytes | None:
+        try:
+            return encode_row(render(fmt.parse(value)))
+        except RowError:
+            return None
 
     try:
-        if any(plain_line(value) != normal(value) for value in _PROBES):
+        made = [plain_line(value, build) for value in _PROBES]
+        if made[0] is None or any(
+            line is not None and line != normal(value) for line, value in zip(made, _PROBES, strict=True)
+        ):
             return None
     except Exception:
         return None
@@ -136,7 +212,10 @@ def line_path(fmt: Format, render: Callable[[Any], dict[str, Any]]) -> LinePath 
         if not on:
             return None
         value = row.value
-        line = plain_line(value)
+        messages = plain_messages(value)
+        if messages is None:
+            return None
+        line = build(messages)
         if line is not None and checks:
             checks -= 1
             try:

@@ -1,5 +1,5 @@
-"""The plain-row line path of openai-jsonl to openai-jsonl writes the normal path's line or steps
-aside: never another line, never a row the normal path rejects."""
+"""The plain-row line path of openai-jsonl to openai-jsonl and ShareGPT writes the normal path's
+line or steps aside: never another line, never a row the normal path rejects."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import curate.convert as convert_module
 from curate.convert import convert
 from curate.errors import RowError
 from curate.formats.openai_chat import FORMAT
-from curate.formats.openai_plain import line_path, plain_line
+from curate.formats.openai_plain import line_path, openai_line, plain_line, sharegpt_line
+from curate.formats.sharegpt import FORMAT as SHAREGPT
 from curate.io.read import LineRow
 from curate.io.write import encode_row
 
+_ANSWER = {"role": "assistant", "content": "a"}
 PROPERTY = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 text = st.one_of(
@@ -62,7 +64,20 @@ messages = st.builds(
 plainish = st.fixed_dictionaries(
     {"role": st.sampled_from(["system", "user", "assistant"]), "content": text}
 )
+# alternating user/assistant turns, the ShareGPT shape, with names and weights now and then
+turns = st.lists(
+    st.tuples(text.filter(lambda t: bool(t.strip())), st.sampled_from([{}, {"name": "n"}, {"weight": 1}])),
+    min_size=1,
+    max_size=3,
+).map(
+    lambda pairs: [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": t, **extra}
+        for i, (t, extra) in enumerate(pairs + pairs)
+    ]
+)
 rows = st.one_of(
+    st.builds(lambda ms: {"messages": ms}, turns),
+    st.builds(lambda ms: {"messages": [{"role": "system", "content": " "}, *ms]}, turns),
     st.builds(lambda ms: {"messages": ms}, st.lists(plainish | messages, max_size=5)),
     st.builds(lambda ms: {"messages": ms}, st.lists(plainish, min_size=1, max_size=5)),
     st.builds(
@@ -74,10 +89,13 @@ rows = st.one_of(
 )
 
 
-def normal_line(value: Any) -> bytes | RowError:
+TARGETS = {"openai-jsonl": (openai_line, FORMAT), "sharegpt": (sharegpt_line, SHAREGPT)}
+
+
+def normal_line(value: Any, target: str = "openai-jsonl") -> bytes | RowError:
     """What the normal path writes for a parsed row (or the error it rejects it with)."""
     try:
-        return encode_row(FORMAT.render(FORMAT.parse(value)))
+        return encode_row(TARGETS[target][1].render(FORMAT.parse(value)))
     except RowError as exc:
         return exc
 
@@ -90,12 +108,17 @@ def normal_line(value: Any) -> bytes | RowError:
 @example({"messages": [{"role": "assistant", "content": "a", "weight": 1.0}]})
 @example({"messages": [{"role": "assistant", "content": "a", "name": None, "weight": None}]})
 @example({"messages": [{"role": "user", "content": " "}, {"role": "assistant", "content": "a"}]})
+@example({"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]})
+@example({"messages": [{"role": "user", "content": "q"}, {"role": "system", "content": "s"}]})
+@example({"messages": [{"role": "user", "content": "q", "weight": 0}, _ANSWER]})
+@example({"messages": [{"role": "user", "content": "q", "name": "n", "weight": 1}, _ANSWER]})
 def test_a_plain_line_is_the_normal_paths_line(value: Any) -> None:
-    line = plain_line(value)
-    if line is None:
-        return
-    assert line == normal_line(value)
-    assert line.endswith(b"\n") and orjson.loads(line) is not None
+    for target, (build, _) in TARGETS.items():
+        line = plain_line(value, build)
+        if line is None:
+            continue
+        assert line == normal_line(value, target), target
+        assert line.endswith(b"\n") and orjson.loads(line) is not None
 
 
 def test_plain_rows_take_the_line_path() -> None:
@@ -116,21 +139,26 @@ def test_plain_rows_take_the_line_path() -> None:
         assert plain_line(other) is None
 
 
-def test_line_path_steps_aside_when_the_normal_path_disagrees() -> None:
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_line_path_steps_aside_when_the_normal_path_disagrees(target: str) -> None:
     row = LineRow(1, b'{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}\n')
-    assert line_path(FORMAT, FORMAT.render)(row) == normal_line(row.value)  # type: ignore[misc]
+    render = TARGETS[target][1].render
+    assert line_path(FORMAT, target, render)(row) == normal_line(row.value, target)  # type: ignore[misc]
 
     def changed_render(record: Any) -> dict[str, Any]:
-        out = FORMAT.render(record)
-        out["messages"][0]["extra"] = 1
+        out = render(record)
+        out["extra"] = 1
         return out
 
-    assert line_path(FORMAT, changed_render) is None
+    assert line_path(FORMAT, target, changed_render) is None
+    assert line_path(FORMAT, "alpaca", render) is None
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+@pytest.mark.parametrize(
+    ("target", "suffix"), [("openai-jsonl", ".jsonl"), ("openai-jsonl", ".jsonl.gz"), ("sharegpt", ".jsonl")]
+)
 def test_convert_writes_the_same_bytes_with_and_without_the_line_path(
-    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, target: str, suffix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = [
         b'{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}',
@@ -139,13 +167,15 @@ def test_convert_writes_the_same_bytes_with_and_without_the_line_path(
         b'{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}],"id":7}',
         b'{"messages":[{"role":"user","content":" "},{"role":"assistant","content":"a"}]}',
         b'{"messages":[{"role":"user","content":"\\u00e9"},{"role":"assistant","content":"a","name":null}]}',
+        b'{"messages":[{"role":"system","content":"s"},{"role":"user","content":"q"},{"role":"assistant","content":"a","weight":0}]}',
+        b'{"messages":[{"role":"user","content":"q"},{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}',
         b"not json",
     ] * 40
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(lines) + b"\n")
-    fast = convert(source, tmp_path / f"fast{suffix}", "openai-jsonl")
+    fast = convert(source, tmp_path / f"fast{suffix}", target)
     monkeypatch.setattr(convert_module, "_plain_rows", lambda *args: None)
-    normal = convert(source, tmp_path / f"normal{suffix}", "openai-jsonl")
+    normal = convert(source, tmp_path / f"normal{suffix}", target)
     assert (fast.read, fast.written, fast.rejected) == (normal.read, normal.written, normal.rejected)
     assert fast.reasons == normal.reasons and fast.read == len(lines)
     assert (tmp_path / f"fast{suffix}").read_bytes() == (tmp_path / f"normal{suffix}").read_bytes()
