@@ -74,12 +74,13 @@ def _band_weights(rows: int) -> np.ndarray:
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """The ``(n, bands)`` uint64 hash of each band of each signature."""
     weights = _band_weights(rows)
-    out = np.empty((len(signatures), bands), dtype=np.uint64)
-    for i in range(bands):
-        part = signatures[:, i * rows : (i + 1) * rows].astype(np.uint64)
-        acc = (part * weights).sum(axis=1, dtype=np.uint64)
-        out[:, i] = fmix64(acc ^ np.uint64(i + 1))
-    return out
+    n = len(signatures)
+    acc = np.zeros((n, bands), dtype=np.uint64)
+    used = signatures[:, : bands * rows].reshape(n, bands, rows)
+    for j in range(rows):  # all bands at once, one row position at a time
+        acc += used[:, :, j].astype(np.uint64) * weights[j]
+    acc ^= np.arange(1, bands + 1, dtype=np.uint64)
+    return fmix64(acc)
 
 
 def bucket_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
