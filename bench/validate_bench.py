@@ -80,7 +80,7 @@ def make_records(n: int, seed: int = 7) -> list[Record]:
         if r < 0.01:
             answer = answer.rsplit(" ", 3)[0]  # cut off
         elif r < 0.015:
-            answer += " Contact me at jane.doe@gmail.com."
+            answer += " Contact me at jane.doe84@gmail.com."
         elif r < 0.017:
             question = "Fill in {{customer_name}} " + question
         messages = [Message(role="user", content=question), Message(role="assistant", content=answer)]
