@@ -21,6 +21,7 @@ from curate.cli.output import (
 )
 from curate.convert import ConvertSummary, convert
 from curate.formats import all_formats
+from curate.inert import inert_line
 from curate.io.read import RowReader
 
 EXAMPLES = """\b
@@ -125,14 +126,16 @@ def show_summary(summary: ConvertSummary) -> None:
     )
     kept = "\n".join(n for n in (side_note(summary), label_note(summary)) if n) or None
     if not console.is_terminal:  # plain lines for pipes and logs, never wrapped
-        typer.echo(f"{summary.input} ({fmt}) -> {summary.output} ({summary.to})")
+        typer.echo(
+            f"{inert_line(summary.input)} ({fmt}) -> {inert_line(summary.output)} ({summary.to})"
+        )
         typer.echo(line)
         if kept:
             typer.echo(kept)
         for code, count in summary.reasons.items():
             typer.echo(f"  {code}: {count}")
         if summary.rejects_path:
-            typer.echo(f"rejects: {summary.rejects_path}")
+            typer.echo(f"rejects: {inert_line(summary.rejects_path)}")
         return
     console.print(
         f"[bold]{escape(summary.input)}[/bold] ({fmt}) → [bold]{escape(summary.output)}[/bold] "

@@ -17,9 +17,9 @@ from typing import Any, NoReturn
 
 import orjson
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from curate.cli.terminal import InertConsole
 from curate.errors import CurateError
 
 EXIT_OK = 0
@@ -27,8 +27,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Control characters in what they print are shown visibly (see curate.inert); --json is exact.
+console = InertConsole(highlight=False, soft_wrap=True)
+err_console = InertConsole(stderr=True, highlight=False, soft_wrap=True)
 
 # Show a progress bar only for inputs at least this big (smaller ones finish in under a second).
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
