@@ -140,6 +140,8 @@ class FakeServer:
         self.auth_values: set[str] = set()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.gate = threading.Event()  # answers wait while it is clear (hold / release)
+        self.gate.set()
         self.counter = 0
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = _Server(("127.0.0.1", 0), handler)
@@ -156,6 +158,7 @@ class FakeServer:
 
     def stop(self) -> None:
         self.stopping.set()
+        self.gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -182,6 +185,13 @@ class FakeServer:
     def script(self, *actions: Action) -> None:
         with self.lock:
             self.queue.extend(actions)
+
+    def hold(self) -> None:
+        """Keep every answer waiting (requests are still received and logged) until release."""
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
 
     def counts(self) -> Counter[str]:
         with self.lock:
@@ -272,6 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         seen = Seen(api, prompt_key(prompt), body.get("model", ""), prompt, "", time.time(), body)
         action = self.fake._next_action(seen)
         seen.action = action.kind
+        while not self.fake.gate.wait(0.05) and not self.fake.stopping.is_set():
+            pass
         n = self.fake.next_id()
         if action.kind == "reset":
             self._reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -51,6 +52,13 @@ def wait_until_sending(server: FakeServer, proc: subprocess.Popen, timeout: floa
         time.sleep(0.01)
 
 
+def settle(proc: subprocess.Popen, seconds: float = 20) -> None:
+    """Give ``proc`` up to ``seconds`` to end (a refused run ends at once; one that waits
+    for the workspace, or that sends its own requests to the held server, does not)."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=seconds)
+
+
 def holder(state_dir: Path) -> dict | None:
     """Who the lock file names (None when it names nobody)."""
     try:
@@ -63,7 +71,8 @@ def test_a_second_run_refuses_naming_the_first_and_the_guard_holds(
     workspace: Workspace,
 ) -> None:
     workspace.store.add_records(real_records(35))  # 30% of (35 + 15): 15 synthetic fit
-    with FakeServer(latency=0.3) as server:
+    with FakeServer(latency=0.1) as server:
+        server.hold()  # the first run's answers wait until the second has had its turn
         first = subprocess.Popen(
             synth_cmd(server, "Kafka ops", 15),
             cwd=workspace.root,
@@ -74,21 +83,24 @@ def test_a_second_run_refuses_naming_the_first_and_the_guard_holds(
         )
         wait_until_sending(server, first)
         named = holder(workspace.state_dir)
-        second = subprocess.run(
+        second = subprocess.Popen(
             synth_cmd(server, "Terraform", 15),
             cwd=workspace.root,
             env=env(),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
         )
+        settle(second)
+        server.release()
+        second_out, second_err = second.communicate(timeout=120)
         out, err = first.communicate(timeout=120)
         assert first.returncode == 0, err
-        assert second.returncode == 2, second.stdout
+        assert second.returncode == 2, second_out
         assert server.total == 15
         assert named is not None and named["pid"] == first.pid
         assert "curate synth --topic 'Kafka ops' -n 15" in named["command"]
-        message = " ".join(second.stderr.split())
+        message = " ".join(second_err.split())
         assert "The workspace is busy" in message and f"pid {first.pid}" in message
         assert "curate synth --topic 'Kafka ops' -n 15" in message and "since 20" in message
         assert "--wait" in message and "Traceback" not in message
@@ -110,28 +122,36 @@ def test_a_second_run_refuses_naming_the_first_and_the_guard_holds(
 
 @pytest.mark.parametrize("wait", [False, True])
 def test_identical_runs_buy_each_answer_once(workspace: Workspace, wait: bool) -> None:
-    with FakeServer(latency=0.2) as server:
+    with FakeServer(latency=0.1) as server:
+        server.hold()
         cmd = synth_cmd(server, "Kafka ops", 15, "--allow-over-ratio", "--json")
         first = subprocess.Popen(
             cmd, cwd=workspace.root, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         wait_until_sending(server, first)
         extra = ["--wait", "120"] if wait else []
-        second = subprocess.run(
-            [*cmd, *extra], cwd=workspace.root, env=env(), capture_output=True, timeout=180
+        second = subprocess.Popen(
+            [*cmd, *extra],
+            cwd=workspace.root,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
+        settle(second, 3 if wait else 20)
+        server.release()
         out, err = first.communicate(timeout=120)
+        second_out, second_err = second.communicate(timeout=180)
         assert first.returncode == 0, err.decode()
         assert server.total == 15 and max(server.counts().values()) == 1
         a = json.loads(out)
         assert (a["new"], a["sent"]) == (15, 15)
         if wait:  # it queued behind the first and found every answer in the ledger
-            assert second.returncode == 0, second.stderr.decode()
-            b = json.loads(second.stdout)
+            assert second.returncode == 0, second_err.decode()
+            b = json.loads(second_out)
             assert (b["new"], b["sent"], b["reused"], b["counted"]) == (0, 0, 15, 15)
         else:
-            assert second.returncode == 2 and second.stdout == b""
-            assert f"pid {first.pid}" in " ".join(second.stderr.decode().split())
+            assert second.returncode == 2 and second_out == b""
+            assert f"pid {first.pid}" in " ".join(second_err.decode().split())
     assert workspace.store.count("origin=synthetic") == 15
 
 
