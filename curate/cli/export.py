@@ -64,7 +64,10 @@ def export_command(
         typer.Option(
             "--out",
             "-o",
-            help="Folder to write (created; an earlier export there is replaced).",
+            help=(
+                "Folder to write (created; an earlier export there is replaced only when its "
+                "manifest lists every file in it)."
+            ),
             show_default=False,
         ),
     ],
@@ -137,7 +140,7 @@ def export_command(
             print_json(summary(plan, None) | {"written": False, "refused": str(refusal)})
         fail(refusal)
     with cli_errors(), working("Writing and re-reading the export"):
-        result = write_export(plan, out, name)
+        result = write_export(plan, out, name, ws.root)
     if json_out:
         print_json(summary(plan, result) | {"written": True})
     else:

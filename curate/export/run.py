@@ -56,14 +56,20 @@ def write_split(path: Path, rows: list[dict[str, Any]]) -> set[str]:
     return columns
 
 
-def write_export(plan: ExportPlan, out: str | Path, name: str | None = None) -> ExportResult:
-    """Write ``plan`` into the folder ``out`` atomically (raises the plan's refusal, if any)."""
+def write_export(
+    plan: ExportPlan, out: str | Path, name: str | None = None, workspace: Path | None = None
+) -> ExportResult:
+    """Write ``plan`` into the folder ``out`` atomically (raises the plan's refusal, if any).
+
+    ``out`` must be new, empty or an earlier export curate wrote, and never ``workspace``, a
+    folder containing it or one inside its ``.curate`` folder (see :mod:`curate.export.owned`).
+    """
     if plan.refusal is not None:
         raise plan.refusal
     out = Path(out)
     title = name or dataset_name(Path(out).resolve())
     files: dict[str, str] = {}
-    with export_dir(out) as tmp:
+    with export_dir(out, workspace) as tmp:
         columns: dict[str, set[str]] = {}
         for split in SPLITS:
             if not plan.rows[split]:
@@ -91,4 +97,4 @@ def export_workspace(
     ws: Any, fmt: str, out: str | Path, *, name: str | None = None, **options: Any
 ) -> ExportResult:
     """Plan and write an export of the workspace (``options`` as for ``plan_export``)."""
-    return write_export(plan_export(ws, fmt, **options), out, name)
+    return write_export(plan_export(ws, fmt, **options), out, name, ws.root)
