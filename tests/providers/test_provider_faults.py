@@ -76,7 +76,12 @@ def test_a_server_that_goes_away_after_answering_is_retried_as_usual() -> None:
         st.lists(st.integers(), max_size=3),
         st.dictionaries(
             st.sampled_from(["prompt_tokens", "completion_tokens", "input_tokens"]),
-            st.one_of(st.integers(-5, 10**6), st.text(max_size=3), st.floats(), st.booleans()),
+            st.one_of(
+                st.integers(-5, 10**6),
+                st.text(max_size=3),
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.booleans(),
+            ),
         ),
     )
 )
