@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from curate.cli.output import literal_help, version_callback
+from curate.cli.terminal import InertConsole
 from curate.errors import CurateError
 
 app = typer.Typer(
@@ -23,8 +24,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
-err = Console(stderr=True)
+# Data shown by the views in train/show.py (rendered samples, reasons) cannot command the
+# terminal: control characters are written visibly (see curate.inert); --json is exact.
+out = InertConsole()
+err = InertConsole(stderr=True)
 
 
 @app.callback()

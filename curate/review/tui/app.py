@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
+from curate.inert import inert
 from curate.review.filters import QueueFilters
 from curate.review.queue import PAGE_SIZE
 from curate.review.session import ReviewSession
@@ -82,6 +84,23 @@ class ReviewApp(App[None]):
             self._frozen = True
             gc.collect()
             gc.freeze()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification whose text is shown as written: data in it cannot command the terminal.
+
+        Messages name files, tags and search text, so they are neither markup nor controls.
+        """
+        super().notify(
+            inert(message), title=inert(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database without blocking anyone (any thread)."""

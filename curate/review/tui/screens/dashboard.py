@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -14,6 +15,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from curate.inert import inert_line
 from curate.review.filters import QueueFilters
 from curate.review.queue import ReviewQueue
 from curate.review.stats import Dashboard, collect_dashboard
@@ -32,13 +34,19 @@ def _n(n: int, word: str) -> str:
 
 
 def _table(title: str, rows: dict[str, Any], key: str, total: int | None = None) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", box=None, expand=True)
+    table = Table(
+        title=escape(inert_line(title)),
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        expand=True,
+    )
     table.add_column(key, overflow="fold")
     table.add_column("records", justify="right")
     if total:
         table.add_column("share", justify="right", style="dim")
     for name, n in rows.items():
-        cells = [str(name), f"{n:,}"]
+        cells = [escape(inert_line(name)), f"{n:,}"]
         if total:
             cells.append(f"{n / total:.0%}")
         table.add_row(*cells)

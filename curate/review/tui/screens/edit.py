@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
 from curate.errors import CurateError
+from curate.inert import inert
 from curate.records import Record
 from curate.review.edit_text import from_text, is_plain, to_text
 
@@ -55,7 +57,7 @@ class EditScreen(Screen[Record | None]):
             edited = from_text(self.record, text)
         except CurateError as exc:
             message = exc.message + (f" {exc.fix}" if exc.fix else "")
-            self.query_one("#edit-error", Static).update(message)
+            self.query_one("#edit-error", Static).update(Text(inert(message)))
             return
         if edited.id == self.record.id:
             self.notify("Nothing changed; no version was made.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -9,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from curate.errors import CurateError
+from curate.inert import inert
 from curate.review.filters import QueueFilters
 
 STATES = [
@@ -103,7 +105,7 @@ class FiltersScreen(ModalScreen[QueueFilters | None]):
             filters = self.read()
         except CurateError as exc:
             self.query_one("#filter-error", Static).update(
-                exc.message + (f" {exc.fix}" if exc.fix else "")
+                Text(inert(exc.message + (f" {exc.fix}" if exc.fix else "")))
             )
             return
         self.dismiss(filters)

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
+from curate.inert import inert, inert_line
 from curate.records import Message
 from curate.review.item import ReviewItem
 from curate.review.stats import HeaderStats
@@ -60,26 +61,28 @@ def _json_text(text: str) -> RenderableType | None:
         value = orjson.loads(stripped)
     except orjson.JSONDecodeError:
         return None
-    pretty = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    pretty = inert(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
     return Syntax(pretty, "json", theme=CODE_THEME, word_wrap=True, background_color="default")
 
 
 def turn(message: Message) -> RenderableType:
     """One turn in a bordered panel titled with its role: Markdown with highlighted code."""
     parts: list[RenderableType] = []
-    content = message.content or ""
+    content = inert(message.content or "")  # control characters shown, never sent
     if content:
         as_json = _json_text(content) if message.role == "tool" else None
         parts.append(as_json or Markdown(content, code_theme=CODE_THEME, hyperlinks=False))
     for call in message.tool_calls or []:
         try:
             args = orjson.dumps(orjson.loads(call.function.arguments), option=orjson.OPT_INDENT_2)
-            shown = args.decode()
+            shown = inert(args.decode())
         except orjson.JSONDecodeError:
-            shown = call.function.arguments
-        title = Text.assemble(("tool call ", "bold yellow"), (call.function.name, "bold"))
+            shown = inert(call.function.arguments)
+        title = Text.assemble(
+            ("tool call ", "bold yellow"), (inert_line(call.function.name), "bold")
+        )
         if call.id:
-            title.append(f"  id {call.id}", style="dim")
+            title.append(f"  id {inert_line(call.id)}", style="dim")
         parts += [
             title,
             Syntax(shown, "json", theme=CODE_THEME, word_wrap=True, background_color="default"),
@@ -94,7 +97,7 @@ def turn(message: Message) -> RenderableType:
     style = ROLE_STYLE.get(message.role, "white")
     return Panel(
         Group(*parts),
-        title=f"[bold {style}]{title}[/]",
+        title=Text.assemble((inert_line(title), f"bold {style}")),
         title_align="left",
         border_style=style,
         box=box.ROUNDED,
@@ -116,7 +119,7 @@ def side(title: str, messages: list[Message], style: str) -> RenderableType:
 
 def _kv(rows: list[tuple[str, str | None]]) -> Text:
     """``key  value`` lines with the keys in one column (plain text: cheap to lay out)."""
-    shown = [(k, str(v)) for k, v in rows if v not in (None, "")]
+    shown = [(inert_line(k), inert_line(v)) for k, v in rows if v not in (None, "")]
     pad = max((len(k) for k, _ in shown), default=0) + 1
     text = Text()
     for i, (key, value) in enumerate(shown):
@@ -163,11 +166,11 @@ def checks(item: ReviewItem) -> RenderableType:
             if i:
                 text.append("\n")
             text.append("✓ " if c.passed else "✗ ", style="green" if c.passed else "bold red")
-            text.append(c.code, style="" if c.passed else "bold")
+            text.append(inert_line(c.code), style="" if c.passed else "bold")
             if c.score is not None:
                 text.append(f"  score {c.score:g}", style="cyan")
             if c.detail:
-                text.append(f"\n  {c.detail}", style="dim")
+                text.append(f"\n  {inert(c.detail)}", style="dim")
         body = text
     failed = len(item.failed)
     title = "Checks" + (f" · {failed} failed" if failed else "")
@@ -194,7 +197,7 @@ def cluster(item: ReviewItem) -> RenderableType:
     for member_id, rep, sim in c.members:
         here = " ← this" if member_id == item.id else ""
         tag = "kept" if rep else (f"{sim:.2f}" if sim is not None else "dup")
-        lines.append(f"  {member_id}  {tag}{here}\n", style="bold" if here else "")
+        lines.append(f"  {inert_line(member_id)}  {tag}{here}\n", style="bold" if here else "")
     lines.rstrip()
     return Panel(
         lines, title="Duplicates", title_align="left", box=box.ROUNDED, border_style="yellow"
@@ -214,11 +217,12 @@ def record_bar(item: ReviewItem) -> Text:
     if item.skipped:
         text.append("  skipped before", style="dim")
     if r.tags:
-        text.append("  " + " ".join(f"{k}={v}" for k, v in sorted(r.tags.items())), style="dim")
+        tags = " ".join(f"{k}={v}" for k, v in sorted(r.tags.items()))
+        text.append("  " + inert_line(tags), style="dim")
     if item.last is not None and item.last.action != "skip":
         last = item.last
         why = f" ({last.reason})" if last.reason else ""
-        text.append(f"  last: {last.action} by {last.reviewer}{why}", style="dim")
+        text.append(inert_line(f"  last: {last.action} by {last.reviewer}{why}"), style="dim")
     return text
 
 
@@ -249,5 +253,5 @@ def progress(stats: HeaderStats | None, filters: str, position: str) -> Text:
     if position:
         text.append(f"  {position}", style="dim")
     if filters:
-        text.append(f"  [{filters}]", style="cyan")
+        text.append(f"  [{inert_line(filters)}]", style="cyan")
     return text
