@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-IGNORE = -100
+from train.turns import IGNORE, ChatFormat, EndOfTurn, label_turns
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,16 @@ def is_chat(value: Any) -> bool:
     )
 
 
+def chat_turns(row: dict[str, Any]) -> tuple[list[dict[str, Any]], int] | None:
+    """A chat row's messages (cleaned) and the index of the first one that may carry loss."""
+    if is_chat(row.get("messages")):
+        return clean_messages(row["messages"]), 0
+    if is_chat(row.get("prompt")) and is_chat(row.get("completion")):
+        prompt = clean_messages(row["prompt"])
+        return prompt + clean_messages(row["completion"]), len(prompt)
+    return None
+
+
 def _chat_ids(
     tokenizer: Any, messages: list, template: str | None, tools: Any, clean: bool = True, **kw: Any
 ) -> dict:
@@ -85,31 +95,34 @@ def _eos(tokenizer: Any, text: str) -> str:
 
 
 def encode_sft(
-    row: dict[str, Any], tokenizer: Any, template: str | None, assistant_only: bool
+    row: dict[str, Any], tokenizer: Any, fmt: ChatFormat | None, assistant_only: bool
 ) -> Encoded:
-    """Tokens and labels of one SFT row (messages, prompt/completion, or text)."""
-    tools = row_tools(row)
-    if is_chat(row.get("messages")):
-        out = _chat_ids(
-            tokenizer, row["messages"], template, tools, return_assistant_tokens_mask=assistant_only
-        )
-        ids = list(out["input_ids"])
-        mask = out.get("assistant_masks") if assistant_only else None
-        labels = [
-            t if (mask is None or m) else IGNORE for t, m in zip(ids, mask or ids, strict=False)
-        ]
-        return Encoded(ids, labels)
-    if is_chat(row.get("prompt")) and is_chat(row.get("completion")):
-        prompt = _chat_ids(tokenizer, row["prompt"], template, tools, add_generation_prompt=True)
+    """Tokens and labels of one SFT row (messages, prompt/completion, or text).
+
+    Conversations are rendered as ``fmt`` says (None: the tokenizer's own template, no
+    markers); with ``assistant_only`` the labels keep exactly the assistant turns, each with
+    its end-of-turn token, and of a prompt/completion row only the completion's turns.
+    """
+    chat = chat_turns(row)
+    if chat is not None:
+        messages, first = chat
+        fmt = fmt or ChatFormat(None, False, EndOfTurn(), "the model's own")
+        tools = row_tools(row)
+        if assistant_only and not fmt.markers:
+            ids, labels = label_turns(
+                tokenizer, messages, fmt.template, tools, fmt.end_of_turn.text, first
+            )
+            return Encoded(ids, labels)
         full = _chat_ids(
-            tokenizer,
-            row["prompt"] + row["completion"],
-            template,
-            tools,
-            return_assistant_tokens_mask=assistant_only,
+            tokenizer, messages, fmt.template, tools, return_assistant_tokens_mask=assistant_only
         )
         ids = list(full["input_ids"])
-        start = common_prefix(list(prompt["input_ids"]), ids)
+        start = 0
+        if first:
+            prompt = _chat_ids(
+                tokenizer, messages[:first], fmt.template, tools, add_generation_prompt=True
+            )
+            start = common_prefix(list(prompt["input_ids"]), ids)
         mask = full.get("assistant_masks") if assistant_only else None
         labels = [
             t if i >= start and (mask is None or mask[i]) else IGNORE for i, t in enumerate(ids)

@@ -16,6 +16,7 @@ from train.formatcheck import Answer, compliance, run_checks
 from train.model import load_for_inference
 from train.rubriccheck import load_checker, summarise
 from train.rundir import load_run_tokenizer, load_tuned, open_run
+from train.turns import chat_format, stop_token_ids
 
 
 def as_sft(row: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +66,19 @@ def mean_nll(model: Any, encoded: list[Any], device: str) -> float | None:
     return total / count if count else None
 
 
-def generate(model: Any, tokenizer: Any, prompt: Any, max_new_tokens: int, device: str) -> Answer:
-    """Greedy answer to one prompt, and whether it ended with an end-of-turn token."""
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompt: Any,
+    max_new_tokens: int,
+    device: str,
+    stop_ids: list[int] | None = None,
+) -> Answer:
+    """Greedy answer to one prompt, and whether it ended with an end-of-turn token.
+
+    Generation stops on ``stop_ids`` (default: :func:`train.turns.stop_token_ids`, the chat
+    template's end-of-turn token and the end-of-sequence ids), not on the eos token alone.
+    """
     import torch
 
     if isinstance(prompt, list):
@@ -75,6 +87,7 @@ def generate(model: Any, tokenizer: Any, prompt: Any, max_new_tokens: int, devic
         )["input_ids"]
     else:
         ids = tokenizer(text=prompt)["input_ids"]
+    stops = stop_ids or stop_token_ids(tokenizer, getattr(model, "generation_config", None))
     input_ids = torch.tensor([list(ids)], device=device)
     with torch.no_grad():
         out = model.generate(
@@ -83,10 +96,13 @@ def generate(model: Any, tokenizer: Any, prompt: Any, max_new_tokens: int, devic
             max_new_tokens=max_new_tokens,
             do_sample=False,
             pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
+            eos_token_id=stops,
         )
     new = out[0, input_ids.shape[1] :].tolist()
-    finished = tokenizer.eos_token_id in new
+    ends = [i for i, token in enumerate(new) if token in stops]
+    finished = bool(ends)
+    if finished:
+        new = new[: ends[0]]
     return Answer(text=tokenizer.decode(new, skip_special_tokens=True), finished=finished)
 
 
@@ -109,8 +125,6 @@ def evaluate_run(
     """
     import torch
 
-    from train.preflight import training_template
-
     run = open_run(run_dir)
     export = open_export(data or run.manifest["dataset"]["export_dir"])
     if split not in export.splits:
@@ -125,17 +139,14 @@ def evaluate_run(
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = load_run_tokenizer(run)
     cfg = run.config
-    template, assistant_only = None, cfg.assistant_only_loss and tokenizer.chat_template is not None
-    if assistant_only:
-        try:
-            template, _ = training_template(tokenizer, True)
-        except ValueError:  # no way to mark assistant tokens: score whole sequences
-            assistant_only = False
+    assistant_only = cfg.assistant_only_loss and tokenizer.chat_template is not None
+    fmt = chat_format(tokenizer, assistant_only) if tokenizer.chat_template is not None else None
     encoded = []
     for row in rows[:max_ppl_samples]:
-        with contextlib.suppress(ValueError):
-            encoded.append(encode_sft(as_sft(row), tokenizer, template, assistant_only))
+        with contextlib.suppress(ValueError):  # a row the template cannot mask is not scored
+            encoded.append(encode_sft(as_sft(row), tokenizer, fmt, assistant_only))
     base = load_for_inference(run.base_source, cfg, device)
+    stops = stop_token_ids(tokenizer, base.generation_config)
     tuned = load_tuned(run, base, device)
     base_model = tuned if run.is_adapter else base
 
@@ -159,8 +170,8 @@ def evaluate_run(
             else "\n".join(str(m.get("content") or "") for m in prompt)
         )
         with as_base():
-            base_answer = generate(base_model, tokenizer, prompt, max_new_tokens, device)
-        tuned_answer = generate(tuned, tokenizer, prompt, max_new_tokens, device)
+            base_answer = generate(base_model, tokenizer, prompt, max_new_tokens, device, stops)
+        tuned_answer = generate(tuned, tokenizer, prompt, max_new_tokens, device, stops)
         base_checks = run_checks(prompt_text, reference, base_answer)
         tuned_checks = run_checks(prompt_text, reference, tuned_answer)
         base_results.append(base_checks)
@@ -187,6 +198,7 @@ def evaluate_run(
         "split": split,
         "perplexity_samples": len(encoded),
         "perplexity_over": "answer tokens" if assistant_only else "whole sequences",
+        "stop_token_ids": stops,
         "generated_samples": len(side),
         "perplexity": {"base": _ppl(base_nll), "tuned": _ppl(tuned_nll)},
         "format": {"base": compliance(base_results), "tuned": compliance(tuned_results)},

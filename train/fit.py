@@ -149,7 +149,8 @@ def fit(
 
 
 def save_weights(trainer: Any, prep: Prepared) -> str:
-    """Save the adapter (or the full model) as safetensors, and the tokenizer; returns the folder name."""
+    """Save the adapter (or the full model) as safetensors, its generation_config.json (stopping
+    on the chat template's end-of-turn token) and the tokenizer; returns the folder name."""
     from peft import PeftModel
 
     model = trainer.accelerator.unwrap_model(trainer.model)
@@ -163,6 +164,9 @@ def save_weights(trainer: Any, prep: Prepared) -> str:
     for path in staging.iterdir():
         if path.suffix in UNSAFE_SUFFIXES:
             path.unlink()
+    from train.turns import write_generation_config
+
+    write_generation_config(staging, model, prep.tokenizer)  # stop at the end of a turn
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     prep.tokenizer.save_pretrained(str(prep.run_dir / "tokenizer"))

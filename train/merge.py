@@ -10,6 +10,7 @@ from typing import Any
 from train.errors import ConfigError
 from train.files import sha256_file, write_json_atomic
 from train.rundir import load_run_tokenizer, load_tuned, open_run
+from train.turns import write_generation_config
 
 DTYPES = ("bf16", "fp16", "fp32")
 
@@ -18,7 +19,8 @@ def merge_run(run_dir: str | Path, out: str | Path, dtype: str = "bf16") -> Path
     """Write base + adapter as one model in ``out`` (which must not exist yet).
 
     A QLoRA adapter is merged into the base loaded in ``dtype`` (not into 4-bit weights), which
-    is what inference servers load.
+    is what inference servers load. Its ``generation_config.json`` lists the chat template's
+    end-of-turn token among the ``eos_token_id``s, so servers stop at the end of a turn.
     """
     import torch
 
@@ -40,6 +42,7 @@ def merge_run(run_dir: str | Path, out: str | Path, dtype: str = "bf16") -> Path
     else:
         merged = _load_base(run, torch_dtype, source=str(run.weights))
     merged.save_pretrained(str(staging))
+    write_generation_config(staging, merged, tokenizer)  # stop at the end of a turn
     tokenizer.save_pretrained(str(staging))
     write_json_atomic(staging / "curate_merge.json", _provenance(run, dtype))
     if out.exists():

@@ -2,8 +2,10 @@
 
 It refuses (with a reason code and one sentence each) when a split file does not match its
 manifest hash, when the synthetic share is over the limit, when the base model is of the
-family that generated the synthetic data (unless allowed), when the chat template cannot
-mark assistant tokens, or when a sample has no token to learn from. It renders a few samples
+family that generated the synthetic data (unless allowed), when the chat template does not
+render a conversation's prefixes as its start (so its assistant turns cannot be found), when
+the labels of a rendered sample do not decode to its assistant turns, or when a sample has no
+token to learn from. It renders a few samples
 with the chat template and counts, per split, how many samples will be truncated or dropped
 and why. The SFT token ids it computes are the ones the trainer trains on.
 """
@@ -16,8 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from train.data import Export, FileCheck
-from train.encode import IGNORE, encode_sft, measure_pair
+from train.encode import IGNORE, chat_turns, encode_sft, measure_pair
 from train.family import generator_families, unrecorded_generator_records
+from train.turns import ChatFormat, TemplateMismatch, chat_format, mask_problem
 
 EXAMPLE_IDS = 5  # ids listed per reason
 
@@ -50,6 +53,7 @@ class PreflightReport:
     model: dict[str, Any] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
     chat_template: str = ""
+    end_of_turn: str = ""
     max_length: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)
     splits: dict[str, SplitStats] = field(default_factory=dict)
@@ -145,16 +149,23 @@ def check_export(
             )
 
 
-def training_template(tokenizer: Any, assistant_only: bool) -> tuple[str | None, str]:
-    """The chat template override to use (None: the tokenizer's own) and how it was chosen."""
-    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+def choose_chat_format(report: PreflightReport, tokenizer: Any, cfg: Any) -> ChatFormat:
+    """How conversations will be rendered and masked (see :func:`train.turns.chat_format`)."""
+    fmt = chat_format(tokenizer, cfg.assistant_only_loss)
+    report.chat_template = fmt.how
+    report.end_of_turn = fmt.end_of_turn.text
+    if cfg.assistant_only_loss and not fmt.end_of_turn.text:
+        report.notes.append(
+            "The chat template ends an assistant turn with no special token, so generation can "
+            "only stop on the end-of-sequence token."
+        )
+    return fmt
 
-    own = tokenizer.chat_template
-    if own is None:
-        return None, "none"
-    if not assistant_only or has_generation_markers(own):
-        return None, "the model's own"
-    return get_training_chat_template(tokenizer), "TRL's training variant of the model's template"
+
+def _template_name(report: PreflightReport) -> str:
+    source = report.model.get("source") or "the model"
+    family = report.model.get("family")
+    return f"{source} ({family} family)" if family else str(source)
 
 
 def _note_reason(stats: SplitStats, reason: str, row_id: str) -> None:
@@ -173,6 +184,18 @@ def _template_failed(
     report: PreflightReport, stats: SplitStats, where: str, row_id: str, exc: Exception
 ) -> None:
     """A row the chat template raised on: dropped, and the first such row refuses the run."""
+    if isinstance(exc, TemplateMismatch):
+        _drop(stats, "inconsistent_chat_template", row_id)
+        if "inconsistent_chat_template" not in report.codes():
+            report.refuse(
+                "inconsistent_chat_template",
+                f"The chat template of {_template_name(report)} cannot show where the assistant "
+                f"speaks in {where} {row_id}, {exc}; remove what the template renders only at the "
+                "end of a conversation (Mistral's moves the system message into the last user "
+                "turn), or set assistant_only_loss = false to learn whole conversations, system "
+                "and user turns included.",
+            )
+        return
     _drop(stats, "template_error", row_id)
     if "template_error" not in report.codes():
         report.refuse("template_error", f"The chat template fails on {where} {row_id}: {exc}")
@@ -194,13 +217,15 @@ def sft_split(
     name: str,
     ds: Any,
     tokenizer: Any,
-    template: str | None,
+    fmt: ChatFormat | None,
     cfg: Any,
     tick: Callable[[int, int], None] | None = None,
 ) -> Any:
     """Tokenise one SFT split, count what truncation does to it, return the trainable rows.
 
-    ``tick(done, total)`` is called every few hundred rows (a progress bar).
+    The first conversation's labels are checked against its assistant turns (they must decode
+    to each turn's content and end-of-turn token). ``tick(done, total)`` is called every few
+    hundred rows (a progress bar).
     """
     from datasets import Dataset
 
@@ -212,12 +237,15 @@ def sft_split(
     keep_ids: list[list[int]] = []
     keep_labels: list[list[int]] = []
     total = 0
+    checked = False
     for _, rid, row in _rows(ds, tick):
         try:
-            enc = encode_sft(row, tokenizer, template, assistant_only)
+            enc = encode_sft(row, tokenizer, fmt, assistant_only)
         except Exception as exc:  # a template may raise on any row; each is reported
             _template_failed(report, stats, f"{name} sample", rid, exc)
             continue
+        if assistant_only and not checked and enc.loss_tokens:
+            checked = _check_mask(report, name, rid, row, enc, tokenizer, fmt)
         n = len(enc.input_ids)
         total += n
         stats.max_tokens = max(stats.max_tokens, n)
@@ -249,6 +277,32 @@ def sft_split(
     return Dataset.from_dict({"id": keep_rows, "input_ids": keep_ids, "labels": keep_labels})
 
 
+def _check_mask(
+    report: PreflightReport,
+    name: str,
+    rid: str,
+    row: dict[str, Any],
+    enc: Any,
+    tokenizer: Any,
+    fmt: ChatFormat | None,
+) -> bool:
+    """Refuse when a conversation's labels do not decode to its assistant turns; True once checked."""
+    chat = chat_turns(row)
+    if chat is None:
+        return False
+    eot = fmt.end_of_turn.text if fmt else ""
+    problem = mask_problem(tokenizer, chat[0], enc.input_ids, enc.labels, eot, chat[1])
+    if problem:
+        how = fmt.how if fmt else "the model's own"
+        report.refuse(
+            "assistant_mask_mismatch",
+            f"The loss mask of {name} sample {rid} does not match its assistant turns ({problem}) "
+            f"with the chat template of {_template_name(report)} ({how}); set a chat template that "
+            "ends each assistant turn with a special token.",
+        )
+    return True
+
+
 def dpo_split(
     report: PreflightReport,
     name: str,
@@ -278,15 +332,22 @@ def dpo_split(
             _drop(stats, "prompt_fills_max_length", rid)
             continue
         if longest > limit:
-            stats.truncated += 1
-            _note_reason(stats, "truncated_to_max_length", rid)
-        stats.loss_tokens += min(pair.chosen, limit - pair.prompt) + min(
-            pair.rejected, limit - pair.prompt
-        )
+            # a cut answer teaches preferring half an answer (its end and its stop token
+            # are gone): the pair is dropped and counted, never trained on cut
+            _drop(stats, "answer_cut_by_max_length", rid)
+            continue
+        stats.loss_tokens += pair.chosen + pair.rejected
         keep.append(index)
     stats.kept = len(keep)
     stats.mean_tokens = round(total / max(stats.rows, 1), 1)
     report.splits[name] = stats
+    if stats.reasons.get("answer_cut_by_max_length"):
+        report.notes.append(
+            f"{stats.reasons['answer_cut_by_max_length']} {name} pair(s) dropped "
+            "(answer_cut_by_max_length): prompt and answer are longer than max_length "
+            f"({limit}), so the chosen or rejected answer would be cut; raise max_length to "
+            "keep them."
+        )
     if stats.reasons.get("empty_loss_mask"):
         report.refuse(
             "empty_loss_mask",

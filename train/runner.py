@@ -38,10 +38,10 @@ from train.preflight import (
     PreflightReport,
     check_export,
     check_no_rows,
+    choose_chat_format,
     dpo_split,
     render_samples,
     sft_split,
-    training_template,
 )
 
 RUN_CONFIG = "train_config.json"
@@ -302,16 +302,7 @@ def _prepare_splits(
         )
         return out
     if conversational:
-        try:
-            template, report.chat_template = training_template(tokenizer, cfg.assistant_only_loss)
-        except ValueError:
-            report.refuse(
-                "no_generation_markers",
-                "The model's chat template cannot mark assistant tokens (no {% generation %} markers and no "
-                "known training variant); set assistant_only_loss = false or use a template with markers.",
-            )
-            return out
-        _check_stop_token(report, tokenizer, template, cfg)
+        template = choose_chat_format(report, tokenizer, cfg)
     else:
         report.chat_template = "not used (text samples)"
         if cfg.assistant_only_loss:
@@ -323,23 +314,6 @@ def _prepare_splits(
             with progress(f"tokenising {name}", len(splits[name])) as tick:
                 out[name] = sft_split(report, name, splits[name], tokenizer, template, cfg, tick)
     return out
-
-
-def _check_stop_token(
-    report: PreflightReport, tokenizer: Any, template: str | None, cfg: TrainConfig
-) -> None:
-    if not cfg.assistant_only_loss:
-        return
-    from trl.chat_template_utils import is_chat_template_stop_token_trained
-
-    try:
-        trained = is_chat_template_stop_token_trained(tokenizer, chat_template=template)
-    except Exception:  # the check renders dummy turns; a strict template may reject them
-        return
-    if not trained:
-        report.notes.append(
-            "The chat template leaves the end-of-turn token out of the loss mask: the model may not learn to stop."
-        )
 
 
 def epochs_and_steps(cfg: TrainConfig, prep: Prepared) -> tuple[float, int]:

@@ -46,8 +46,21 @@ def corpus(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
                         yield str(msg["content"])
 
 
-def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> Any:
-    """A byte-level BPE tokenizer trained on ``texts``, with the ChatML template above."""
+def build_tokenizer(
+    texts: Iterable[str],
+    vocab_size: int = 2048,
+    *,
+    special_tokens: list[str] | None = None,
+    chat_template: str = CHATML_TEMPLATE,
+    eos_token: str = "<|im_end|>",
+    pad_token: str = "<|endoftext|>",
+    bos_token: str | None = None,
+) -> Any:
+    """A byte-level BPE tokenizer trained on ``texts``, with the ChatML template above.
+
+    ``special_tokens``, ``chat_template`` and the named tokens give it another model's chat
+    format instead (the tests put real models' templates on it).
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -56,15 +69,16 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> Any:
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=special_tokens or SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(list(texts) + ["system user assistant tool"], trainer)
-    hf = PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>"
-    )
-    hf.chat_template = CHATML_TEMPLATE
+    named = {"eos_token": eos_token, "pad_token": pad_token}
+    if bos_token:
+        named["bos_token"] = bos_token
+    hf = PreTrainedTokenizerFast(tokenizer_object=tok, **named)
+    hf.chat_template = chat_template
     return hf
 
 
