@@ -21,15 +21,25 @@ from typing import Literal
 
 import numpy as np
 
-from curate.dedup.clusters import Cluster, Facts, Match, UnionFind, build_cluster
+from curate.dedup.clusters import (
+    Cluster,
+    Facts,
+    Match,
+    UnionFind,
+    build_cluster,
+    representative_key,
+)
 from curate.dedup.exact import id_order, leaders
 from curate.dedup.lsh import band_pairs, index_pairs
-from curate.dedup.minhash import _const, jaccard, pair_jaccard, sorted_unique
+from curate.dedup.minhash import SetTable, _const, jaccard, sorted_unique
 from curate.dedup.sketch import Params, Sketch, texts_shingles
 
 Fetch = Callable[[np.ndarray], Sequence[str]]
 Index = Literal["bands", "datasketch"]
 VERIFY_BATCH = 20_000  # documents whose texts are fetched at once
+SCREEN_SIGMAS = 4.5  # how far below the threshold a b-bit estimate may be and still count
+SCREEN_BATCH = 100_000  # candidate pairs screened at once
+VERIFY_PAIRS = 8192  # candidate pairs compared at once (pairs already joined are skipped)
 _GROUP_SALT = _const("group", 256)
 
 
@@ -65,6 +75,29 @@ class Matches:
         known = self._known.get((min(li, lj), max(li, lj)))
         return (known if known is not None else jaccard(self.shingles[li], self.shingles[lj])), "near"
 
+    def _rep_similarities(self, groups: list[list[int]], known: dict[int, Facts]) -> None:
+        """Compare every member with its cluster's representative in one vectorised pass
+        (the pairs that are no verified edge), so :meth:`similarity` finds them known."""
+        if self._known is None:
+            pairs = zip(self.edges.tolist(), self.edge_similarity.tolist(), strict=True)
+            self._known = {(min(a, b), max(a, b)): sim for (a, b), sim in pairs}
+        todo: set[tuple[int, int]] = set()
+        for g in groups:
+            rep = min(g, key=lambda i: (representative_key(known[i]), i))
+            lr = int(self.leader[rep])
+            for i in g:
+                li = int(self.leader[i])
+                key = (min(li, lr), max(li, lr))
+                if li != lr and key not in self._known:
+                    todo.add(key)
+        if not todo:
+            return
+        pairs = np.array(sorted(todo), dtype=np.int64)
+        heads = sorted_unique(pairs.ravel())
+        table = SetTable([self.shingles[int(i)] for i in heads])
+        sims = table.similarity(np.searchsorted(heads, pairs))
+        self._known.update(zip(map(tuple, pairs.tolist()), sims.tolist(), strict=True))
+
     def groups(self) -> list[list[int]]:
         """Sets of record indices that duplicate each other (two or more each)."""
         uf = UnionFind()
@@ -93,6 +126,7 @@ class Matches:
         Largest clusters first, then by id."""
         groups = self.groups()
         known = facts(sorted({i for g in groups for i in g}))
+        self._rep_similarities(groups, known)
         found = [build_cluster(g, self.ids, known.__getitem__, self.similarity) for g in groups]
         found.sort(key=lambda c: (-len(c.members), c.id))
         return found
@@ -113,7 +147,8 @@ class Deduper:
         self.index = index
         self.ids: list[str] = []
         self._parts: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("groups", "exact", "empty", "order", "bands", "signatures", "prompt")
+            k: []
+            for k in ("groups", "exact", "empty", "order", "bands", "signatures", "prompt", "bits")
         }
 
     def __len__(self) -> int:
@@ -131,6 +166,8 @@ class Deduper:
             parts["bands"].append(sketch.bands)
         if sketch.prompt is not None:
             parts["prompt"].append(sketch.prompt)
+        if sketch.bits is not None:
+            parts["bits"].append(sketch.bits)
         if self.index == "datasketch" and sketch.signatures is not None:
             parts["signatures"].append(sketch.signatures)
 
@@ -161,6 +198,28 @@ class Deduper:
         matches.edges, matches.edge_similarity, matches.shingles = self._verify(pairs, fetch)
         return matches
 
+    def _screen(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The candidate pairs whose b-bit MinHash estimate of the Jaccard similarity is not
+        far below the threshold (:data:`SCREEN_SIGMAS` standard deviations), most alike
+        first, and their estimates: a pair that reaches the threshold is dropped with a
+        probability under one in 10**5, while template-heavy data, whose many candidates
+        sit well below it, is spared most of the text reads and exact comparisons."""
+        parts = self._parts["bits"]
+        if not parts or not len(pairs):
+            return pairs, None
+        bits = np.concatenate(parts)
+        p = self.params
+        t = p.threshold
+        floor = t - SCREEN_SIGMAS * np.sqrt(t * (1 - t) / p.num_perm)
+        estimate = np.empty(len(pairs))
+        for lo in range(0, len(pairs), SCREEN_BATCH):
+            a, b = pairs[lo : lo + SCREEN_BATCH, 0], pairs[lo : lo + SCREEN_BATCH, 1]
+            same = (bits[a] == bits[b]).mean(axis=1)
+            estimate[lo : lo + SCREEN_BATCH] = (same - 1 / 256) / (1 - 1 / 256)
+        order = np.argsort(-estimate, kind="stable")
+        order = order[estimate[order] >= floor]
+        return pairs[order], estimate[order]
+
     def _candidates(self, heads: np.ndarray, groups: np.ndarray) -> np.ndarray:
         p = self.params
         if self.index == "datasketch":
@@ -180,16 +239,58 @@ class Deduper:
     def _verify(
         self, pairs: np.ndarray, fetch: Fetch
     ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """Exact similarity of candidate pairs, in growing batches; a pair whose records are
+        already joined through verified pairs is skipped (it cannot change the clusters), so
+        a dense cluster of thousands of records costs about one comparison per member."""
+        pairs, _ = self._screen(pairs)
         needed = sorted_unique(pairs.ravel())
         sets: list[np.ndarray] = []
         for lo in range(0, len(needed), VERIFY_BATCH):
             sets.extend(texts_shingles(fetch(needed[lo : lo + VERIFY_BATCH]), self.params))
+        table = SetTable(sets)
         positions = np.searchsorted(needed, pairs)
-        sims = pair_jaccard(sets, positions)
-        keep = sims >= self.params.threshold - 1e-9
-        edges = pairs[keep]
-        used = np.isin(needed, edges)
-        return edges, sims[keep], {int(i): sets[p] for p, i in enumerate(needed.tolist()) if used[p]}
+        joined = Components(len(needed))
+        found, found_sims = [], []
+        threshold = self.params.threshold - 1e-9
+        for lo in range(0, len(positions), VERIFY_PAIRS):
+            batch = positions[lo : lo + VERIFY_PAIRS]
+            batch = batch[joined.label[batch[:, 0]] != joined.label[batch[:, 1]]]
+            if not len(batch):
+                continue
+            sims = table.similarity(batch)
+            hit = sims >= threshold
+            found.append(batch[hit])
+            found_sims.append(sims[hit])
+            for a, b in batch[hit].tolist():
+                joined.union(a, b)
+        hits = np.concatenate(found) if found else np.empty((0, 2), np.int64)
+        edges = needed[hits] if len(hits) else np.empty((0, 2), np.int64)
+        used = np.zeros(len(needed), dtype=bool)
+        used[hits.ravel()] = True
+        shingles = {int(i): sets[p] for p, i in enumerate(needed.tolist()) if used[p]}
+        return edges, np.concatenate(found_sims) if found_sims else np.empty(0), shingles
+
+
+class Components:
+    """Connected components of ``0..n-1`` under unions, as a label array (vectorised
+    look-ups); the smaller component is relabelled on each union."""
+
+    def __init__(self, n: int) -> None:
+        self.label = np.arange(n)
+        self.members: dict[int, list[int]] = {}
+
+    def union(self, a: int, b: int) -> bool:
+        la, lb = int(self.label[a]), int(self.label[b])
+        if la == lb:
+            return False
+        ma = self.members.setdefault(la, [la])
+        mb = self.members.setdefault(lb, [lb])
+        if len(ma) < len(mb):
+            la, lb, ma, mb = lb, la, mb, ma
+        self.label[mb] = la
+        ma.extend(mb)
+        del self.members[lb]
+        return True
 
 
 def _key_groups(

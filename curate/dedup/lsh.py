@@ -28,6 +28,7 @@ from curate.dedup.minhash import _const, fmix64, lean, sorted_unique
 
 FALSE_NEGATIVE_WEIGHT = 0.95
 MAX_BUCKET = 32  # a bucket with more members is linked as a star plus a chain, not all pairs
+MERGE_PAIRS = 4_000_000  # candidate pairs gathered across bands before repeats are merged
 
 
 @cache
@@ -119,12 +120,17 @@ def unique_pairs(parts: Iterable[np.ndarray], n: int) -> np.ndarray:
 
 def band_pairs(columns: Iterable[np.ndarray], n: int) -> np.ndarray:
     """Candidate pairs of positions ``0..n-1`` from per-band key arrays (one per band)."""
-    found: np.ndarray = np.empty(0, dtype=np.int64)
+    found: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+    pending = 0
     for keys in columns:
         pairs = bucket_pairs(keys)
         if len(pairs):
-            found = sorted_unique(np.concatenate((found, pairs[:, 0] * n + pairs[:, 1])))
-    return np.stack([found // n, found % n], axis=1) if len(found) else np.empty((0, 2), np.int64)
+            found.append(pairs[:, 0] * n + pairs[:, 1])
+            pending += len(pairs)
+            if pending > MERGE_PAIRS:  # bound the memory of repeats across bands
+                found, pending = [sorted_unique(np.concatenate(found))], 0
+    codes = sorted_unique(np.concatenate(found))
+    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.empty((0, 2), np.int64)
 
 
 def index_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -239,38 +239,54 @@ def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts - before, sizes) + np.arange(int(sizes.sum()))
 
 
+class SetTable:
+    """Sorted unique shingle arrays laid end to end, for many pair comparisons."""
+
+    def __init__(self, sets: Sequence[np.ndarray]) -> None:
+        self.sizes = np.fromiter((len(x) for x in sets), np.int64, len(sets))
+        self.flat = np.concatenate(list(sets)).astype(np.uint64) if len(sets) else np.empty(0, np.uint64)
+        self.starts = np.cumsum(self.sizes) - self.sizes
+
+    def similarity(self, pairs: np.ndarray, chunk: int = 1 << 21) -> np.ndarray:
+        """:func:`pair_jaccard` of pairs of positions in the table."""
+        sizes, starts, flat = self.sizes, self.starts, self.flat
+        out = np.zeros(len(pairs), dtype=np.float64)
+        lo = 0
+        while lo < len(pairs):
+            span = np.cumsum(sizes[pairs[lo:, 0]] + sizes[pairs[lo:, 1]])
+            hi = lo + max(1, int(np.searchsorted(span, chunk, side="right")))
+            a, b = pairs[lo:hi, 0], pairs[lo:hi, 1]
+            tag = np.arange(hi - lo, dtype=np.uint64) << _U64(32)
+            left = np.repeat(tag, sizes[a]) | flat[_ragged(starts[a], sizes[a])]
+            right = np.repeat(tag, sizes[b]) | flat[_ragged(starts[b], sizes[b])]
+            found = np.zeros(len(left), dtype=bool)
+            if len(right):
+                pos = np.minimum(np.searchsorted(right, left), len(right) - 1)
+                found = right[pos] == left
+            cells = (hi - lo) * SECTIONS
+            lcell = _cells(left)
+            rcell = _cells(right)
+            both = np.bincount(lcell[found], minlength=cells).reshape(-1, SECTIONS)
+            union = (
+                np.bincount(lcell, minlength=cells) + np.bincount(rcell, minlength=cells)
+            ).reshape(-1, SECTIONS) - both
+            out[lo:hi] = _similarity(both, union)
+            lo = hi
+        return out
+
+
+def _cells(tagged: np.ndarray) -> np.ndarray:
+    """Pair number * SECTIONS + section of each tagged shingle."""
+    return ((tagged >> _U64(32)) * _U64(SECTIONS) + ((tagged >> _SECTION_SHIFT) & _U64(3))).astype(np.int64)
+
+
 def pair_jaccard(sets: Sequence[np.ndarray], pairs: np.ndarray, chunk: int = 1 << 21) -> np.ndarray:
     """The similarity of each pair ``(i, j)`` of positions in ``sets`` (sorted unique uint32
     shingle arrays): the exact Jaccard similarity of the whole sets, or less when an answer
-    section (1-3) is less alike on its own (:func:`similarity`), vectorised. The sets of
+    section (1-3) is less alike on its own (:func:`_similarity`), vectorised. The sets of
     every pair are tagged with the pair number (each side stays sorted), one side is looked
     up in the other with ``searchsorted``, and hits are counted per pair and section."""
-    sizes = np.fromiter((len(x) for x in sets), np.int64, len(sets))
-    flat = np.concatenate(list(sets)).astype(np.uint64) if len(sets) else np.empty(0, np.uint64)
-    starts = np.cumsum(sizes) - sizes
-    out = np.zeros(len(pairs), dtype=np.float64)
-    lo = 0
-    while lo < len(pairs):
-        span = np.cumsum(sizes[pairs[lo:, 0]] + sizes[pairs[lo:, 1]])
-        hi = lo + max(1, int(np.searchsorted(span, chunk, side="right")))
-        a, b = pairs[lo:hi, 0], pairs[lo:hi, 1]
-        tag = np.arange(hi - lo, dtype=np.uint64) << _U64(32)
-        left = np.repeat(tag, sizes[a]) | flat[_ragged(starts[a], sizes[a])]
-        right = np.repeat(tag, sizes[b]) | flat[_ragged(starts[b], sizes[b])]
-        found = np.zeros(len(left), dtype=bool)
-        if len(right):
-            pos = np.minimum(np.searchsorted(right, left), len(right) - 1)
-            found = right[pos] == left
-        cells = (hi - lo) * SECTIONS
-        lcell = ((left >> _U64(32)) * _U64(SECTIONS) + ((left >> _SECTION_SHIFT) & _U64(3))).astype(np.int64)
-        rcell = ((right >> _U64(32)) * _U64(SECTIONS) + ((right >> _SECTION_SHIFT) & _U64(3))).astype(np.int64)
-        both = np.bincount(lcell[found], minlength=cells).reshape(-1, SECTIONS)
-        union = (
-            np.bincount(lcell, minlength=cells) + np.bincount(rcell, minlength=cells)
-        ).reshape(-1, SECTIONS) - both
-        out[lo:hi] = _similarity(both, union)
-        lo = hi
-    return out
+    return SetTable(sets).similarity(pairs, chunk)
 
 
 def _similarity(both: np.ndarray, union: np.ndarray) -> np.ndarray:
@@ -287,7 +303,10 @@ def jaccard(x: np.ndarray, y: np.ndarray) -> float:
     two empty sets)."""
     if not len(x) and not len(y):
         return 0.0
-    return float(pair_jaccard([x, y], np.array([[0, 1]], np.int64))[0])
+    sx, sy = x >> np.uint32(30), y >> np.uint32(30)
+    both = np.bincount(sx[np.isin(x, y, assume_unique=True)], minlength=SECTIONS)
+    union = np.bincount(sx, minlength=SECTIONS) + np.bincount(sy, minlength=SECTIONS) - both
+    return float(_similarity(both[None, :], union[None, :])[0])
 
 
 def lean(signature: np.ndarray):  # noqa: ANN201 - datasketch.LeanMinHash

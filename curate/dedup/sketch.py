@@ -2,8 +2,9 @@
 signatures.
 
 A sketch is what the deduplicator keeps per record: 16 bytes of exact hash, 16 of prompt
-hash (the first section's words: records sharing it form ``same_prompt`` groups) plus 8
-bytes per LSH band, never the text. :func:`sketch_stream` computes
+hash (the first section's words: records sharing it form ``same_prompt`` groups), 8 bytes
+per LSH band and the low byte of each signature value (a b-bit MinHash that screens
+candidate pairs before their texts are read again), never the text. :func:`sketch_stream` computes
 sketches batch by batch, in a process pool when ``workers > 1``.
 """
 
@@ -115,6 +116,7 @@ class Sketch:
     bands: np.ndarray | None = None
     signatures: np.ndarray | None = None
     prompt: np.ndarray | None = None  # (n, 2) key of the first section; zeros when empty
+    bits: np.ndarray | None = None  # (n, num_perm) low byte of each signature value
 
 
 def sketch_texts(texts: Sequence[str], params: Params) -> Sketch:
@@ -145,6 +147,7 @@ def sketch_texts(texts: Sequence[str], params: Params) -> Sketch:
         sketch.exact = exact_keys([norm.exact_bytes(t) for t in texts])
     if sketch.signatures is not None:
         sketch.bands = band_keys(sketch.signatures, params.bands, params.rows)
+        sketch.bits = (sketch.signatures & 0xFF).astype(np.uint8)
         if not params.keep_signatures:
             sketch.signatures = None
     return sketch
