@@ -129,20 +129,11 @@ def baseline(words: list[list[str]], k: int, num_perm: int) -> float:
     return time.perf_counter() - start
 
 
-def found_pairs(matches) -> set[tuple[int, int]]:  # noqa: ANN001
-    """Every pair the deduplicator calls duplicates: verified edges, widened to the exact
-    copies of both ends, plus the pairs inside each exact group."""
-    lead = matches.leader
-    members: dict[int, list[int]] = {}
-    for i, head in enumerate(lead.tolist()):
-        if head >= 0:
-            members.setdefault(head, []).append(i)
-    out: set[tuple[int, int]] = set()
-    for group in members.values():
-        out.update((a, b) for x, a in enumerate(group) for b in group[x + 1 :])
-    for i, j in matches.edges.tolist():
-        out.update((min(a, b), max(a, b)) for a in members[i] for b in members[j])
-    return out
+def found_pairs(matches, judged: set[tuple[int, int]]) -> set[tuple[int, int]]:  # noqa: ANN001
+    """The judged pairs the deduplicator put in one cluster (verification skips pairs whose
+    records are already joined, so clusters, not verified edges, say what was found)."""
+    cluster = {i: n for n, g in enumerate(matches.groups()) for i in g}
+    return {(a, b) for a, b in judged if a in cluster and cluster.get(b) == cluster[a]}
 
 
 def speed_and_accuracy(n: int, workers: int | None) -> bool:
@@ -195,7 +186,7 @@ def speed_and_accuracy(n: int, workers: int | None) -> bool:
     candidates = {(min(a, b), max(a, b)) for a, b in matches.candidate_pairs.tolist()}
     judged = set(corpus.planted) | candidates
     truth = {p for p in judged if exact_jaccard(shingles(p[0]), shingles(p[1])) >= t}
-    found = found_pairs(matches)
+    found = found_pairs(matches, judged)
     hits = len(found & truth)
     recall = hits / len(truth) if truth else 1.0
     precision = hits / len(found) if found else 1.0

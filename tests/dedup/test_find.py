@@ -216,3 +216,13 @@ def test_the_datasketch_index_and_a_process_pool_give_the_same_clusters(rng: ran
     assert plain.duplicates >= 55
     assert find_duplicates(records, index="datasketch").cluster_of() == plain.cluster_of()
     assert find_duplicates(records, workers=2).cluster_of() == plain.cluster_of()
+
+
+def test_a_dense_family_of_near_copies_is_one_cluster(rng: random.Random) -> None:
+    """Many candidates among a family (each pair above the threshold): one cluster, each
+    member compared with the representative, whatever pairs were skipped once joined."""
+    base = sentence(rng, 120)
+    records = [chat(edit(base, rng, 4), ANSWER) for _ in range(60)]
+    result = find_duplicates(records)
+    assert len(result.clusters) == 1 and result.duplicates == 59
+    assert all(0.5 <= m.similarity <= 1.0 for m in result.clusters[0].duplicates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from datasketch import LeanMinHash, MinHash
 from dedup_helpers import sentence
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from curate.dedup.exact import sequence_keys
 from curate.dedup.minhash import (
+    jaccard,
     lean,
     pair_jaccard,
     shingle_hashes,
@@ -89,3 +91,20 @@ def test_permutations_are_datasketchs_affine32_ones() -> None:
         a, b = MinHash(num_perm=n, seed=1, scheme="affine32").permutations
         mine = permutations(n)
         assert (mine[0] == a).all() and (mine[1] == b).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(word_lists, word_lists, word_lists), min_size=2, max_size=5), st.integers(1, 3))
+def test_jaccard_of_two_sets_equals_the_vectorised_similarity(docs: list, k: int) -> None:
+    """Sectioned documents (prompt, answer, another answer): the one-pair and the
+    vectorised similarity agree, and neither exceeds the whole sets' Jaccard."""
+    norm = Normaliser()
+    texts = [norm.encode("\x1d".join(" ".join(w) for w in parts)) for parts in docs]
+    sets = shingle_sets(texts, k)
+    pairs = np.array([(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))], np.int64)
+    vectorised = pair_jaccard(sets, pairs)
+    for (i, j), sim in zip(pairs.tolist(), vectorised.tolist(), strict=True):
+        assert jaccard(sets[i], sets[j]) == pytest.approx(sim)
+        both = len(np.intersect1d(sets[i], sets[j]))
+        union = len(sets[i]) + len(sets[j]) - both
+        assert sim <= (both / union if union else 0.0) + 1e-12
