@@ -7,7 +7,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from train.errors import ConfigError
 
@@ -57,6 +64,12 @@ class TrainConfig(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where set values came from, by key (config file, --set, the resumed run's settings)."""
+        return self._sources
 
     # what to train on
     data: str | None = Field(
@@ -98,7 +111,10 @@ class TrainConfig(BaseModel):
 
     # optimisation
     learning_rate: float | None = Field(
-        None, gt=0.0, description="Peak learning rate; default 2e-4 for SFT, 5e-6 for DPO."
+        None,
+        gt=0.0,
+        description="Peak learning rate; default by adapter and method: LoRA/QLoRA 2e-4 for SFT "
+        "and 5e-6 for DPO, full fine-tuning 2e-5 for SFT and 5e-7 for DPO.",
     )
     lr_scheduler: str = Field("cosine", description="Learning-rate schedule.")
     warmup: float = Field(
@@ -152,10 +168,13 @@ class TrainConfig(BaseModel):
         description="Evaluations without a better validation loss before stopping; None: off.",
     )
     checkpoint_every: int | None = Field(
-        None, ge=1, description="Evaluate and checkpoint every N steps; default: once per epoch."
+        None,
+        ge=1,
+        description="Evaluate and checkpoint every N steps; default: about 10 times per run, "
+        "at most 30 minutes apart when the step time is estimated.",
     )
     save_total_limit: int = Field(
-        2, ge=1, description="Checkpoints kept (the best is always kept)."
+        2, ge=1, description="Newest checkpoints kept (the best is kept besides)."
     )
     logging_steps: int | None = Field(
         None, ge=1, description="Steps between loss logs; default: about 50 points per run."
@@ -208,13 +227,77 @@ class TrainConfig(BaseModel):
         return self
 
 
-DEFAULT_LR = {"sft": 2e-4, "dpo": 5e-6}
+# Peak learning rates by what is trained and how. An adapter trains a few new weights from
+# zero and takes rates about ten times those of full fine-tuning, which moves every pretrained
+# weight and is wrecked by adapter rates.
+# - full SFT 2e-5: TRL's SFTConfig default (trl/trainer/sft_config.py) and the Alignment
+#   Handbook's full SFT recipe (recipes/zephyr-7b-beta/sft/config_full.yaml).
+# - full DPO 5e-7: the Alignment Handbook's full DPO recipe (recipes/zephyr-7b-beta/dpo/
+#   config_full.yaml); TRL's DPOConfig default is 1e-6.
+# - LoRA / QLoRA SFT 2e-4: the QLoRA paper's rate for 7B-13B models, as the seed guide has it.
+# - LoRA / QLoRA DPO 5e-6: the Alignment Handbook's QLoRA DPO recipe
+#   (recipes/zephyr-7b-beta/dpo/config_qlora.yaml); DPO diverges at SFT rates.
+DEFAULT_LR = {
+    ("full", "sft"): 2e-5,
+    ("full", "dpo"): 5e-7,
+    ("adapter", "sft"): 2e-4,
+    ("adapter", "dpo"): 5e-6,
+}
+LR_FAR_OFF = 10.0  # a set rate this many times (or more) above or below the default: a warning
 
 
-def learning_rate(cfg: TrainConfig, method: str) -> float:
-    """The configured rate, else the method's default (the seed guide's 2e-4 for SFT; DPO
-    moves a policy away from its reference and diverges at SFT rates, so 5e-6)."""
-    return cfg.learning_rate if cfg.learning_rate is not None else DEFAULT_LR[method]
+def _lr_kind(adapter: str) -> str:
+    return "full" if adapter == "full" else "adapter"
+
+
+def default_learning_rate(adapter: str, method: str) -> float:
+    """The default peak rate for an adapter (as planned: qlora, lora or full) and a method.
+
+    >>> default_learning_rate("full", "sft"), default_learning_rate("qlora", "sft")
+    (2e-05, 0.0002)
+    >>> default_learning_rate("full", "dpo"), default_learning_rate("lora", "dpo")
+    (5e-07, 5e-06)
+    """
+    return DEFAULT_LR[(_lr_kind(adapter), method)]
+
+
+def learning_rate(cfg: TrainConfig, method: str, adapter: str | None = None) -> float:
+    """The configured rate, else the default for the adapter (as planned) and the method."""
+    if cfg.learning_rate is not None:
+        return cfg.learning_rate
+    return default_learning_rate(adapter or cfg.adapter, method)
+
+
+def learning_rate_choice(
+    cfg: TrainConfig, method: str, adapter: str
+) -> tuple[float, str, str | None]:
+    """(rate, where it came from, a warning or None) for the preflight."""
+    default = default_learning_rate(adapter, method)
+    kind = "full fine-tuning" if adapter == "full" else f"adapter {adapter}"
+    if cfg.learning_rate is None:
+        return default, f"default for {kind} + {method}", None
+    rate = cfg.learning_rate
+    source = setting_source(cfg, "learning_rate")
+    ratio = rate / default
+    warning = None
+    if max(ratio, 1 / ratio) >= LR_FAR_OFF * 0.999:  # 10x or more off (rounding aside)
+        side = "above" if ratio > 1 else "below"
+        factor = ratio if ratio > 1 else 1 / ratio
+        warning = (
+            f"The learning rate {rate:g} ({source}) is {factor:.0f}x {side} the usual {default:g} "
+            f"for {kind} + {method}"
+            + (
+                ": at adapter rates full fine-tuning overwrites what the model knew."
+                if adapter == "full" and ratio > 1
+                else "."
+            )
+        )
+    return rate, source, warning
+
+
+def setting_source(cfg: TrainConfig, key: str) -> str:
+    """Where a setting's value came from: a config file, --set, the resumed run, or a default."""
+    return cfg.sources.get(key, "set in code") if key in cfg.model_fields_set else "default"
 
 
 def choose_epochs(n_train: int) -> int:
@@ -297,8 +380,16 @@ def load_config(
 ) -> TrainConfig:
     """Settings from a TOML file (optional) with ``overrides`` applied on top."""
     values = read_toml(path) if path else {}
+    sources = {key: f"config file {path}" for key in values}
     values.update({k: v for k, v in (overrides or {}).items()})
-    return build_config(values)
+    sources.update({key: "--set" for key in overrides or {}})
+    return with_sources(build_config(values), sources)
+
+
+def with_sources(cfg: TrainConfig, sources: dict[str, str]) -> TrainConfig:
+    """Record where each set value came from (shown by the preflight)."""
+    cfg.sources.update(sources)
+    return cfg
 
 
 def config_changes(old: TrainConfig, new: TrainConfig, ignore: frozenset[str]) -> list[str]:

@@ -78,6 +78,12 @@ def fit(
     from transformers import EarlyStoppingCallback, PrinterCallback
 
     from train.callbacks import LedgerCallback, RichProgressCallback
+    from train.precision import (
+        describe_counts,
+        fp32_masters,
+        keep_dtypes_on_resume,
+        parameter_counts,
+    )
 
     console = console or Console(stderr=True)
     if prep.report.model.get("smoke_run") and prep.plan.device == "cpu":
@@ -114,6 +120,12 @@ def fit(
         ledger,
     )
     trainer.remove_callback(PrinterCallback)  # the rich callback shows progress and evaluations
+    if getattr(prep.plan, "fp16", False) and not prep.plan.bf16:
+        fp32_masters(trainer.model)
+    keep_dtypes_on_resume(trainer)
+    counts = parameter_counts(trainer.model)
+    if is_main_process():
+        console.print(describe_counts(counts), highlight=False)
     try:
         trainer.train(resume_from_checkpoint=prep.resume_from)
     except torch.OutOfMemoryError:
@@ -129,6 +141,7 @@ def fit(
     }
     metrics = build_metrics(trainer.state.log_history, prep.method, state)
     metrics["final"]["epochs_planned"] = epochs
+    metrics["final"].update(counts)
     if not trainer.is_world_process_zero():
         return RunResult(prep.run_dir, prep.method, prep, metrics, {}, False)
     weights = save_weights(trainer, prep)

@@ -79,6 +79,8 @@ class Plan:
     optim: str
     estimated_peak_gib: float | None = None
     liger_kernel: bool = False
+    fp16: bool = False  # fp16 mixed precision with loss scaling: a GPU without bf16
+    estimated_step_seconds: float | None = None  # bounds the time between checkpoints
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,7 +145,8 @@ def estimate_peak_gib(
     return (weights + tokens * per_token + overhead) / GIB
 
 
-def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool]:
+def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool, bool]:
+    """Adapter, optimizer, bf16 and fp16 this hardware allows for what the settings ask."""
     adapter, optim = cfg.adapter, cfg.optim
     if hw.device != "cuda":
         if adapter == "qlora":
@@ -161,7 +164,7 @@ def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool
             optim = "adamw_torch"
         if cfg.bf16:
             notes.append("No CUDA GPU: bf16 mixed precision is off (full precision on the CPU).")
-        return adapter, optim, False
+        return adapter, optim, False, False
     if importlib.util.find_spec("bitsandbytes") is None:
         if adapter == "qlora":
             raise MissingTrainDependency("bitsandbytes")
@@ -171,9 +174,18 @@ def _fallbacks(cfg: Any, hw: Hardware, notes: list[str]) -> tuple[str, str, bool
             )
             optim = "adamw_torch"
     bf16_ok = all(g.bf16 for g in hw.gpus)
-    if cfg.bf16 and not bf16_ok:
-        notes.append("This GPU has no bf16: training in fp32 weights with fp32 compute.")
-    return adapter, optim, bool(bf16_ok if cfg.bf16 is None else cfg.bf16 and bf16_ok)
+    bf16 = bool(bf16_ok if cfg.bf16 is None else cfg.bf16 and bf16_ok)
+    # a GPU without bf16 (T4, V100): fp16 mixed precision with loss scaling, the base in fp16
+    # (QLoRA computes in fp16), trainable weights kept in fp32; bf16 = false by choice on a GPU
+    # that has it stays in full precision, as asked
+    fp16 = not bf16_ok
+    if not bf16_ok:
+        names = ", ".join(sorted({g.name for g in hw.gpus if not g.bf16}))
+        notes.append(
+            f"This GPU has no bf16 ({names}): fp16 mixed precision with loss scaling, "
+            "QLoRA computing in fp16."
+        )
+    return adapter, optim, bf16, fp16
 
 
 def _liger(cfg: Any, hw: Hardware, notes: list[str]) -> bool:
@@ -193,7 +205,7 @@ def _liger(cfg: Any, hw: Hardware, notes: list[str]) -> bool:
 def make_plan(cfg: Any, hw: Hardware, shape: ModelShape | None, method: str) -> Plan:
     """Decide adapter, batch size, accumulation, checkpointing and precision for this run."""
     notes: list[str] = []
-    adapter, optim, bf16 = _fallbacks(cfg, hw, notes)
+    adapter, optim, bf16, fp16 = _fallbacks(cfg, hw, notes)
     liger = _liger(cfg, hw, notes)
     batch = cfg.per_device_batch_size
     accum = cfg.gradient_accumulation_steps
@@ -241,6 +253,7 @@ def make_plan(cfg: Any, hw: Hardware, shape: ModelShape | None, method: str) -> 
         optim=optim,
         estimated_peak_gib=peak,
         liger_kernel=liger,
+        fp16=fp16,
         notes=notes,
     )
 

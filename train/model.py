@@ -88,20 +88,38 @@ def load_config(source: str, cfg: Any) -> Any:
         raise explain_load_error(source, exc) from None
 
 
-def quantization_config(fsdp: bool = False) -> Any:
-    """QLoRA's 4-bit setting: NF4 with double quantisation and bf16 compute.
+def compute_dtype(plan: Any) -> Any:
+    """The dtype a plan computes in: bf16 where the GPU has it, else fp16 on a GPU, else fp32.
 
-    Under FSDP the packed 4-bit weights are stored as bf16 so they can be sharded like the rest.
+    GPUs without bf16 (T4, V100) compute in fp16 with loss scaling rather than in fp32
+    (twice the memory) or in bf16 (emulated, slow, or refused).
+    """
+    import torch
+
+    if plan is not None and plan.bf16:
+        return torch.bfloat16
+    if plan is not None and getattr(plan, "fp16", False):
+        return torch.float16
+    return torch.float32
+
+
+def quantization_config(plan: Any = None, fsdp: bool = False, zero3: bool = False) -> Any:
+    """QLoRA's 4-bit setting: NF4 with double quantisation, computing in the plan's dtype.
+
+    Under FSDP or DeepSpeed ZeRO-3 the packed 4-bit weights are stored in the compute dtype so
+    they can be sharded like the rest of the model (PEFT's FSDP-QLoRA and ZeRO-3 QLoRA recipes
+    set ``bnb_4bit_quant_storage`` to the dtype the model is loaded in). Without a plan: bf16.
     """
     import torch
     from transformers import BitsAndBytesConfig
 
-    extra = {"bnb_4bit_quant_storage": torch.bfloat16} if fsdp else {}
+    dtype = compute_dtype(plan) if plan is not None else torch.bfloat16
+    extra = {"bnb_4bit_quant_storage": dtype} if fsdp or zero3 else {}
     return BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
-        bnb_4bit_compute_dtype=torch.bfloat16,
+        bnb_4bit_compute_dtype=dtype,
         **extra,
     )
 
@@ -128,24 +146,45 @@ def _distributed() -> bool:
     return _env_flag("ACCELERATE_USE_DEEPSPEED") or _env_flag("ACCELERATE_USE_FSDP")
 
 
+def deepspeed_zero3() -> bool:
+    """True under `accelerate launch` with a DeepSpeed ZeRO stage 3 config (launch sets the env)."""
+    return (
+        _env_flag("ACCELERATE_USE_DEEPSPEED")
+        and os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE", "").strip() == "3"
+    )
+
+
+def load_dtype(plan: Any) -> Any:
+    """The dtype the base weights are loaded in for training.
+
+    QLoRA's unquantised parts and LoRA's frozen base take the compute dtype (bf16, or fp16 on a
+    GPU without bf16: half the memory of fp32); full fine-tuning keeps fp32 master weights and
+    mixed precision computes in half precision.
+    """
+    import torch
+
+    if plan.adapter in ("qlora", "lora"):
+        return compute_dtype(plan)
+    return torch.float32
+
+
 def load_model(source: str, cfg: Any, plan: Any) -> Any:
     """The base model for training, placed and typed as the plan says."""
-    import torch
     from transformers import AutoModelForCausalLM
 
     check_source(source)
     kwargs: dict[str, Any] = {"use_safetensors": True, **hub_kwargs(cfg)}
     if cfg.attn_implementation:
         kwargs["attn_implementation"] = cfg.attn_implementation
+    kwargs["dtype"] = load_dtype(plan)
     if plan.adapter == "qlora":
-        kwargs["quantization_config"] = quantization_config(fsdp=_env_flag("ACCELERATE_USE_FSDP"))
-        kwargs["dtype"] = torch.bfloat16
-        if not _distributed():
+        kwargs["quantization_config"] = quantization_config(
+            plan, fsdp=_env_flag("ACCELERATE_USE_FSDP"), zero3=deepspeed_zero3()
+        )
+        if plan.device == "cpu":  # bitsandbytes' CPU backend (tests; a CPU plan never asks for it)
+            kwargs["device_map"] = {"": "cpu"}
+        elif not _distributed():
             kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
-    elif plan.adapter == "lora" and plan.bf16:
-        kwargs["dtype"] = torch.bfloat16
-    else:
-        kwargs["dtype"] = torch.float32  # full fine-tuning keeps fp32 master weights
     try:
         return AutoModelForCausalLM.from_pretrained(source, **kwargs)
     except (OSError, ValueError, KeyError, ImportError) as exc:

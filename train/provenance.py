@@ -67,6 +67,10 @@ def run_manifest(
         "config": cfg.model_dump(),
         "plan": prep.plan.to_dict(),
         "hardware": prep.hardware.describe(),
+        "parameters": {
+            key: metrics["final"].get(key)
+            for key in ("trainable_parameters", "total_parameters", "trainable_share")
+        },
         "resumed_from": Path(resumed_from).name if resumed_from else None,
         "metrics": metrics["final"],
         "early_stopped": metrics["early_stopped"],

@@ -11,14 +11,23 @@ from pathlib import Path
 from typing import Any
 
 from train import tiny
-from train.arguments import CHECKPOINTS, common_args, estimate_total_steps
+from train.arguments import (
+    CHECKPOINTS,
+    checkpoint_interval,
+    common_args,
+    early_stopping_can_fire,
+    estimate_total_steps,
+    evaluations_planned,
+)
 from train.config import (
     TrainConfig,
     build_config,
     choose_epochs,
     config_changes,
     learning_rate,
+    learning_rate_choice,
     read_toml,
+    with_sources,
 )
 from train.data import Export, check_files, load_splits, open_export
 from train.errors import ConfigError, PreflightRefused
@@ -71,13 +80,16 @@ class Prepared:
 def resolve_config(config_path: str | Path | None, overrides: dict[str, Any]) -> TrainConfig:
     """Settings for `train run`: TOML file, then overrides; with --resume, the run's own settings first."""
     values = read_toml(config_path) if config_path else {}
+    sources = {key: f"config file {config_path}" for key in values}
     values.update(overrides)
+    sources.update({key: "--set" for key in overrides})
     if values.get("resume") and values.get("output_dir"):
         saved = Path(str(values["output_dir"])) / RUN_CONFIG
         if saved.is_file():
             old = read_json(saved)["config"]
+            sources = {**{key: "the resumed run's settings" for key in old}, **sources}
             values = {**old, **values}
-    return build_config(values)
+    return with_sources(build_config(values), sources)
 
 
 def resolve_method(cfg: TrainConfig, export: Export) -> str:
@@ -254,6 +266,7 @@ def preflight(cfg: TrainConfig, record: bool = True, progress: Progress | None =
     check_no_rows(report)
     if "train" in prepared:
         render_samples(report, prepared["train"], tokenizer, cfg.preview_samples)
+        plan_schedule(report, cfg, method, plan, hardware, prepared)
     if not report.ok:
         refuse(report, run_dir)
     if is_main_process():
@@ -316,25 +329,72 @@ def _prepare_splits(
     return out
 
 
-def epochs_and_steps(cfg: TrainConfig, prep: Prepared) -> tuple[float, int]:
-    """Epochs (given or chosen from the data size) and the optimizer steps they make."""
-    train = prep.datasets["train"]
+def _epochs_and_steps(
+    cfg: TrainConfig, method: str, plan: Any, hardware: Any, datasets: dict[str, Any]
+) -> tuple[float, int]:
+    train = datasets["train"]
     epochs = cfg.epochs or float(choose_epochs(len(train)))
     sequences = len(train)
-    if prep.method == "sft" and cfg.packing:
+    if method == "sft" and cfg.packing:
         tokens = sum(min(len(ids), cfg.max_length) for ids in train["input_ids"])
         sequences = max(1, math.ceil(tokens / cfg.max_length))
-    total = estimate_total_steps(cfg, prep.plan, sequences, epochs, prep.hardware.world_size)
+    total = estimate_total_steps(cfg, plan, sequences, epochs, hardware.world_size)
     return epochs, total
+
+
+def epochs_and_steps(cfg: TrainConfig, prep: Prepared) -> tuple[float, int]:
+    """Epochs (given or chosen from the data size) and the optimizer steps they make."""
+    return _epochs_and_steps(cfg, prep.method, prep.plan, prep.hardware, prep.datasets)
+
+
+def plan_schedule(
+    report: PreflightReport,
+    cfg: TrainConfig,
+    method: str,
+    plan: Any,
+    hardware: Any,
+    datasets: dict[str, Any],
+) -> None:
+    """Learning rate (and its source), steps, evaluations and checkpoints, in the report."""
+    rate, source, warning = learning_rate_choice(cfg, method, plan.adapter)
+    epochs, total = _epochs_and_steps(cfg, method, plan, hardware, datasets)
+    interval = checkpoint_interval(total, cfg.checkpoint_every, plan.estimated_step_seconds)
+    has_eval = "validation" in datasets
+    evaluations = evaluations_planned(total, interval) if has_eval else 0
+    report.plan["learning_rate"] = rate
+    report.plan["learning_rate_source"] = source
+    report.plan["schedule"] = {
+        "epochs": epochs,
+        "total_steps_estimated": total,
+        "checkpoint_every": interval,
+        "checkpoint_every_source": (
+            "checkpoint_every setting" if cfg.checkpoint_every else "about 10 per run"
+        ),
+        "checkpoints_planned": evaluations_planned(total, interval),
+        "evaluations_planned": evaluations,
+        "save_total_limit": cfg.save_total_limit,
+        "early_stopping_patience": cfg.early_stopping_patience if has_eval else None,
+    }
+    if warning:
+        report.notes.append(warning)
+    if (
+        has_eval
+        and cfg.early_stopping_patience
+        and not early_stopping_can_fire(evaluations, cfg.early_stopping_patience)
+    ):
+        report.notes.append(
+            f"Early stopping cannot fire: {evaluations} evaluation(s) planned, and patience "
+            f"{cfg.early_stopping_patience} needs at least {cfg.early_stopping_patience + 1}; "
+            "lower checkpoint_every or early_stopping_patience."
+        )
 
 
 def training_kwargs(cfg: TrainConfig, prep: Prepared) -> tuple[dict[str, Any], float]:
     """Trainer arguments for this run, and the epochs chosen."""
     epochs, total = epochs_and_steps(cfg, prep)
     has_eval = "validation" in prep.datasets
-    kwargs = common_args(
-        cfg, prep.plan, prep.run_dir, epochs, total, has_eval, learning_rate(cfg, prep.method)
-    )
+    rate = learning_rate(cfg, prep.method, prep.plan.adapter)
+    kwargs = common_args(cfg, prep.plan, prep.run_dir, epochs, total, has_eval, rate)
     return kwargs, epochs
 
 

@@ -53,10 +53,29 @@ def preflight(console: Any, report: PreflightReport) -> None:
         console.print(
             f"plan: {p['adapter']} on {p['hardware']}; batch {p['per_device_batch_size']} x "
             f"{p['gradient_accumulation_steps']} accumulation, checkpointing "
-            f"{'on' if p['gradient_checkpointing'] else 'off'}, bf16 {'on' if p['bf16'] else 'off'}, "
-            f"optimizer {p['optim']}; chat template: {report.chat_template or 'n/a'}",
+            f"{'on' if p['gradient_checkpointing'] else 'off'}, bf16 {'on' if p['bf16'] else 'off'}"
+            f"{', fp16 with loss scaling' if p.get('fp16') else ''}, optimizer {p['optim']}; chat template: {report.chat_template or 'n/a'}",
             highlight=False,
         )
+        if "learning_rate" in p:
+            console.print(
+                f"learning rate {p['learning_rate']:g} ({p['learning_rate_source']})",
+                highlight=False,
+            )
+        sched = p.get("schedule")
+        if sched:
+            evals = (
+                f", {sched['evaluations_planned']} evaluations"
+                if sched["evaluations_planned"]
+                else ", no validation split"
+            )
+            console.print(
+                f"schedule: {sched['epochs']:g} epoch(s), about {sched['total_steps_estimated']} "
+                f"steps; checkpoint every {sched['checkpoint_every']} steps "
+                f"({sched['checkpoint_every_source']}){evals}, newest "
+                f"{sched['save_total_limit']} checkpoints kept with the best",
+                highlight=False,
+            )
     for note in report.notes:
         console.print(line("note: ", "yellow", note))
     for refusal in report.refusals:

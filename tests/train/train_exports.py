@@ -111,6 +111,23 @@ def _pref_rows(n: int, start: int) -> list[dict[str, Any]]:
     return rows
 
 
+# Answers of another domain in words the training answers never use: as the model learns the
+# training answers, the validation loss on these rises (a split unlike train).
+UNLIKE = (
+    "Knead the dough for ten minutes, then let it rise under a damp cloth until doubled.",
+    "Prune roses in late winter, cutting just above an outward facing bud.",
+    "Tune the violin's A string first, then bring each neighbour into fifths with it.",
+    "Wax the skis warm, scrape them cold, and brush towards the tail.",
+)
+
+
+def _unlike_rows(n: int, start: int) -> list[dict[str, Any]]:
+    rows = _sft_rows(n, start)
+    for i, row in enumerate(rows):
+        row["messages"][-1]["content"] = UNLIKE[i % len(UNLIKE)]
+    return rows
+
+
 def write_export(
     root: Path,
     kind: str = "sft",
@@ -120,8 +137,13 @@ def write_export(
     generators: list[dict[str, Any]] | None = None,
     long_every: int = 0,
     long_answer_every: int = 0,
+    unlike_validation: bool = False,
 ) -> Path:
-    """Write an export directory with correct hashes; returns its path."""
+    """Write an export directory with correct hashes; returns its path.
+
+    ``unlike_validation``: validation answers from another domain (the validation loss rises
+    as training goes on).
+    """
     root.mkdir(parents=True, exist_ok=True)
     make = (
         (lambda n, s: _sft_rows(n, s, long_every, long_answer_every))
@@ -130,7 +152,11 @@ def write_export(
     )
     files, start = {}, 0
     for split, n in zip(("train", "validation", "test"), counts, strict=True):
-        rows = make(n, start)
+        rows = (
+            _unlike_rows(n, start)
+            if unlike_validation and split == "validation"
+            else make(n, start)
+        )
         start += n
         path = root / f"{split}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
