@@ -4,7 +4,9 @@ The session is plain Python (the Textual screen drives it). It keeps the records
 far (the trail, for ``previous``), a small buffer of upcoming queue items that a
 background reader refills page by page, and the queue's counts. Every decision goes
 through the store in its own transaction before the session moves on, exactly as
-``curate approve`` / ``reject`` / ``undo`` record it.
+``curate approve`` / ``reject`` / ``undo`` record it, under this session's own id
+(``tui-…``): undo reverts only this session's last decision, never one made by a command or
+another session in the meantime.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from curate.review.edit_text import swapped
 from curate.review.filters import QueueFilters
 from curate.review.item import ReviewItem, load_item
 from curate.review.queue import PAGE_SIZE, QueueCounts, QueueItem, ReviewQueue
-from curate.store import Store, Undo
+from curate.store import SessionTag, Store, Undo
 from curate.store.review import TARGET
 
 Step = Literal["shown", "waiting", "done"]
@@ -58,6 +60,7 @@ class ReviewSession:
         self._load = loader
         self.counts = QueueCounts()
         self.changes = 0  # decisions, undos and edits made in this session
+        self.tag = SessionTag.new("tui", reviewer, "curate review")
         self._reset()
 
     def _reset(self) -> None:
@@ -172,7 +175,9 @@ class ReviewSession:
     ) -> None:
         """Record a decision on the current record (committed before this returns)."""
         item = self._current()
-        result = self.store.record_decision([item.id], action, self.reviewer, reason)
+        result = self.store.record_decision(
+            [item.id], action, self.reviewer, reason, session=self.tag
+        )
         if result.changed:
             self.counts = self.counts.moved(item.state, TARGET.get(action, item.state))
         if action == "skip":
@@ -180,8 +185,8 @@ class ReviewSession:
         self.changes += 1
 
     def undo(self) -> Undo | None:
-        """Revert this reviewer's latest decision (a new event) and show its record again."""
-        undo = self.store.undo_last(self.reviewer)
+        """Revert this session's latest decision (a new event) and show its record again."""
+        undo = self.store.undo_last(self.reviewer, session=self.tag.id, by=self.tag)
         if undo is None:
             return None
         self.changes += 1
@@ -193,7 +198,9 @@ class ReviewSession:
     def save_version(self, edited: Record, reason: str) -> Record:
         """Store an edited version of the current record and show it instead of the original."""
         item = self._current()
-        version = self.store.add_version(item.record, edited, self.reviewer, reason)
+        version = self.store.add_version(
+            item.record, edited, self.reviewer, reason, session=self.tag
+        )
         self.counts = self.counts.moved(item.state, "pending")
         self.changes += 1
         self.trail[self.pos] = version.id

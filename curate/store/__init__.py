@@ -16,7 +16,7 @@ from curate.store.migrations import ACTIONS, LATEST, STATES, migrate
 from curate.store.query import Where, parse_where
 from curate.store.records import RecordsMixin
 from curate.store.rejects import ImportRow, RejectsMixin
-from curate.store.review import Decision, Event, ReviewMixin, Undo
+from curate.store.review import Batch, Decision, Event, ReviewMixin, SessionTag, Undo
 from curate.store.status import StatusMixin
 
 
@@ -57,12 +57,14 @@ __all__ = [
     "ACTIONS",
     "LATEST",
     "STATES",
+    "Batch",
     "CheckResult",
     "ClusterMember",
     "Decision",
     "Event",
     "ImportRow",
     "Run",
+    "SessionTag",
     "Store",
     "StoreBusy",
     "Undo",

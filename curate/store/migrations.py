@@ -41,6 +41,13 @@ the same ``curate import`` (in the same file or in an earlier file of that comma
 import's counters add up as ``read = added + duplicates + existing + rejected`` and
 ``existing`` counts only records that were in the workspace before the import. Imports
 logged before version 3 count such rows under ``existing``.
+
+Version 4: ``review_sessions`` (one row per CLI command, review screen session or library
+call that recorded review events: ``id``, ``kind`` ``cli|tui|api``, the ``command`` as typed
+or described, reviewer, start time and process id) and ``review_events.session``, the
+session that recorded each event, so an undo reverts only its own session's decisions.
+Events logged before version 4 have no session: each of their calls (``batch``) counts as
+one earlier command, which ``curate undo`` can revert and the review screen's undo never does.
 """
 
 from __future__ import annotations
@@ -182,6 +189,19 @@ V2 = [
 
 V3 = ["ALTER TABLE imports ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0"]
 
+V4 = [
+    """CREATE TABLE review_sessions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('cli', 'tui', 'api')),
+        command TEXT,
+        reviewer TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        pid INTEGER
+    ) WITHOUT ROWID""",
+    "ALTER TABLE review_events ADD COLUMN session TEXT REFERENCES review_sessions(id)",
+    "CREATE INDEX review_events_session ON review_events(session, batch)",
+]
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -204,6 +224,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "base schema", _statements(V1)),
     Migration(2, "record occurrences and review-queue indexes", _statements(V2)),
     Migration(3, "in-import duplicate rows counted per import", _statements(V3)),
+    Migration(4, "review events name the command or session that made them", _statements(V4)),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -4,10 +4,18 @@ Every call is one transaction that appends events and updates ``review_state`` t
 so the state always equals the replay of the events. Undo appends an ``undo`` event that
 restores the earlier state; an edit stores a new record version and marks the original
 ``edited`` (replaced), leaving it in place.
+
+Every event names the session that recorded it (:class:`SessionTag`): one per ``curate``
+command, per review screen session, or per library call made without one. Undo belongs to
+its session: the review screen reverts only its own last decision, ``curate undo`` the
+reviewer's last command (a CLI command, a library call, or a call logged before sessions
+existed), ``curate undo --session ID`` that session's last decision.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,11 +27,54 @@ from curate.store.db import Database
 from curate.store.records import INSERT_RECORD, chunks, next_rid, record_row
 
 Action = Literal["approve", "reject", "skip"]
+SessionKind = Literal["cli", "tui", "api"]
+COMMANDS = ("cli", "api")  # what ``curate undo`` reverts, with events logged before sessions
 TARGET = {"approve": "approved", "reject": "rejected"}
 INSERT_EVENT = (
     "INSERT INTO review_events (seq, batch, rid, action, state_before, state_after, reason,"
-    " reviewer, at, prev_seq, undoes, version_rid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+    " reviewer, at, prev_seq, undoes, version_rid, session) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM review_events u WHERE u.undoes = e.seq)"
+
+
+@dataclass(frozen=True)
+class SessionTag:
+    """Who records events: one CLI command, one review screen session or one library call."""
+
+    id: str
+    kind: SessionKind
+    reviewer: str
+    command: str | None = None
+    started_at: str = field(default_factory=now_iso)
+
+    @classmethod
+    def new(cls, kind: SessionKind, reviewer: str, command: str | None = None) -> SessionTag:
+        """A fresh session id such as ``cli-3f2a9c0d``."""
+        return cls(f"{kind}-{secrets.token_hex(4)}", kind, reviewer, command)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One call's decisions that are not undone yet, and the session that made them."""
+
+    batch: int
+    action: str
+    count: int
+    reviewer: str
+    at: str
+    session: str | None  # None: logged before sessions were recorded
+    kind: str | None
+    command: str | None
+
+    def describe(self) -> str:
+        """``curate approve --all`` / ``review screen session tui-1a2b3c4d`` / ..."""
+        if self.kind == "tui":
+            return f"review screen session {self.session}"
+        if self.kind == "cli":
+            return self.command or f"command {self.session}"
+        if self.kind == "api":
+            return f"library call {self.session}"
+        return "an earlier command"
 
 
 @dataclass
@@ -44,6 +95,7 @@ class Undo:
     action: str
     restored: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # a later decision stands
+    reverted: Batch | None = None  # what was undone: its session, command, time and size
 
 
 @dataclass(frozen=True)
@@ -62,6 +114,7 @@ class Event:
     prev_seq: int | None
     undoes: int | None
     version_id: str | None
+    session: str | None = None
 
 
 @dataclass
@@ -99,6 +152,48 @@ def _set_state(conn: sqlite3.Connection, rid: int, state: str, seq: int | None) 
     conn.execute("UPDATE review_state SET state = ?, seq = ? WHERE rid = ?", (state, seq, rid))
 
 
+def _open_session(conn: sqlite3.Connection, tag: SessionTag) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO review_sessions (id, kind, command, reviewer, started_at, pid)"
+        " VALUES (?,?,?,?,?,?)",
+        (tag.id, tag.kind, tag.command, tag.reviewer, tag.started_at, os.getpid()),
+    )
+
+
+def _last_batch(
+    conn: sqlite3.Connection,
+    session: str | None = None,
+    reviewer: str | None = None,
+    commands: bool = False,
+) -> Batch | None:
+    """The latest batch not undone yet: of a session, of a reviewer's commands, or of anyone."""
+    where, params = ["e.action != 'undo'", NOT_UNDONE], []
+    if session is not None:
+        where.append("e.session = ?")
+        params.append(session)
+    if reviewer is not None:
+        where.append("e.reviewer = ?")
+        params.append(reviewer)
+    if commands:
+        kinds = ",".join(f"'{k}'" for k in COMMANDS)
+        where.append(
+            "(e.session IS NULL OR e.session IN"
+            f" (SELECT id FROM review_sessions WHERE kind IN ({kinds})))"
+        )
+    row = conn.execute(
+        f"SELECT max(e.batch) FROM review_events e WHERE {' AND '.join(where)}", params
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    found = conn.execute(
+        "SELECT e.batch, e.action, count(*), e.reviewer, min(e.at), e.session, s.kind, s.command"
+        " FROM review_events e LEFT JOIN review_sessions s ON s.id = e.session"
+        " WHERE e.batch = ? AND e.action != 'undo' GROUP BY e.batch",
+        (int(row[0]),),
+    ).fetchone()
+    return Batch(*found)
+
+
 class ReviewMixin:
     """Decisions, undo, edits and the review history of a record."""
 
@@ -110,8 +205,10 @@ class ReviewMixin:
         action: Action,
         reviewer: str,
         reason: str | None = None,
+        session: SessionTag | None = None,
     ) -> Decision:
-        """Approve, reject or skip records in one transaction.
+        """Approve, reject or skip records in one transaction, as ``session`` (default: a
+        new library-call session).
 
         An event is kept for every record whose state changes (and for every skip), with
         the reviewer, time, reason and previous state. Records already in the target state
@@ -126,6 +223,7 @@ class ReviewMixin:
         result = Decision(action, None)
         if not wanted:
             return result
+        tag = session or SessionTag.new("api", reviewer)
         at = now_iso()
         with self.db.transaction() as conn:
             states = _states(conn, wanted)
@@ -149,19 +247,26 @@ class ReviewMixin:
                     continue
                 events.append(
                     (seq, batch, st.rid, action, st.state, after, reason, reviewer, at)
-                    + (st.seq, None, None)
+                    + (st.seq, None, None, tag.id)
                 )
                 if action != "skip":  # a skip is logged but decides nothing
                     updates.append((after, seq, st.rid))
                 result.changed.append(record_id)
                 seq += 1
+            if events:
+                _open_session(conn, tag)
             conn.executemany(INSERT_EVENT, events)
             conn.executemany("UPDATE review_state SET state = ?, seq = ? WHERE rid = ?", updates)
         result.batch = batch if result.changed else None
         return result
 
     def add_version(
-        self, parent: Record | str, edited: Record, reviewer: str, reason: str | None = None
+        self,
+        parent: Record | str,
+        edited: Record,
+        reviewer: str,
+        reason: str | None = None,
+        session: SessionTag | None = None,
     ) -> Record:
         """Store an edited version of ``parent`` and mark the parent ``edited``.
 
@@ -174,6 +279,7 @@ class ReviewMixin:
         child.id = content_id(child)
         if child.id == parent_id:
             raise UsageError("The edit changes nothing, so no new version was made.")
+        tag = session or SessionTag.new("api", reviewer)
         at = now_iso()
         with self.db.transaction() as conn:
             states = _states(conn, [parent_id, child.id])
@@ -186,6 +292,7 @@ class ReviewMixin:
                     "Edit its newest version instead.",
                 )
             seq = _next_seq(conn)
+            _open_session(conn, tag)
             existing = states.get(child.id)
             child_rid = existing.rid if existing else next_rid(conn)
             if existing is None:
@@ -197,7 +304,7 @@ class ReviewMixin:
             conn.execute(
                 INSERT_EVENT,
                 (seq, seq, st.rid, "edit", st.state, "edited", reason, reviewer, at)
-                + (st.seq, None, child_rid),
+                + (st.seq, None, child_rid, tag.id),
             )
             _set_state(conn, st.rid, "edited", seq)
             if existing is None:
@@ -207,31 +314,63 @@ class ReviewMixin:
                 )
         return child
 
-    def undo_last(self, reviewer: str) -> Undo | None:
-        """Revert this reviewer's latest call that is not undone yet (None if there is none).
+    def last_decision(
+        self, session: str | None = None, reviewer: str | None = None, commands: bool = False
+    ) -> Batch | None:
+        """The latest call not undone yet: of ``session``, of ``reviewer``, of a command
+        (CLI, library call or logged before sessions) when ``commands``; of anyone by default."""
+        return _last_batch(self.db.conn, session, reviewer, commands)
+
+    def batch_ids(self, batch: int) -> list[str]:
+        """The ids of the records one call decided on, in the order it recorded them."""
+        rows = self.db.read(
+            "SELECT r.id FROM review_events e JOIN records r ON r.rid = e.rid"
+            " WHERE e.batch = ? AND e.action != 'undo' ORDER BY e.seq",
+            (batch,),
+        )
+        return [r[0] for r in rows]
+
+    def undo_last(
+        self,
+        reviewer: str,
+        session: str | None = None,
+        by: SessionTag | None = None,
+        expect: int | None = None,
+    ) -> Undo | None:
+        """Revert the latest call not undone yet (None if there is none): of ``session`` when
+        given, else ``reviewer``'s latest command (CLI, library call or logged before
+        sessions; never a review screen's decision). ``by`` is the session the undo is
+        recorded as (default: a new library-call session). With ``expect``, refuse when the call found is not that batch (another
+        decision came in between showing and undoing).
 
         Each reverted record gets an ``undo`` event that restores its previous state. A
         record decided again since (by anyone) keeps its newer state; the undo event notes
         that. Undoing an edit restores the original and rejects the new version.
         """
+        tag = by or SessionTag.new("api", reviewer)
         at = now_iso()
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT max(e.batch) FROM review_events e WHERE e.reviewer = ?"
-                " AND e.action != 'undo'"
-                " AND NOT EXISTS (SELECT 1 FROM review_events u WHERE u.undoes = e.seq)",
-                (reviewer,),
-            ).fetchone()
-            if row is None or row[0] is None:
+            if session is not None:
+                found = _last_batch(conn, session=session)
+            else:
+                found = _last_batch(conn, reviewer=reviewer, commands=True)
+            if found is None:
                 return None
-            batch = int(row[0])
+            if expect is not None and found.batch != expect:
+                raise UsageError(
+                    "Another decision was recorded while the undo was being prepared; "
+                    "nothing was undone.",
+                    "Run the undo again to see what it would revert now.",
+                )
+            batch = found.batch
+            _open_session(conn, tag)
             events = conn.execute(
                 "SELECT e.seq, e.rid, r.id, e.action, e.state_before, e.prev_seq, e.version_rid"
                 " FROM review_events e JOIN records r ON r.rid = e.rid"
                 " WHERE e.batch = ? AND e.action != 'undo' ORDER BY e.seq DESC",
                 (batch,),
             ).fetchall()
-            result = Undo(batch, events[0][3])
+            result = Undo(batch, events[0][3], reverted=found)
             seq = undo_batch = _next_seq(conn)
             for ev_seq, rid, record_id, action, state_before, prev_seq, version_rid in events:
                 state, state_seq = _state_of(conn, rid)
@@ -255,7 +394,7 @@ class ReviewMixin:
                     conn.execute(
                         INSERT_EVENT,
                         (seq, undo_batch, target, "undo", before, new_state, note, reviewer, at)
-                        + (back, ev_seq, None),
+                        + (back, ev_seq, None, tag.id),
                     )
                     _set_state(conn, target, new_state, back)
                     seq += 1
@@ -275,7 +414,7 @@ class ReviewMixin:
         """Review events, oldest first: of one record, or of the whole workspace."""
         sql = (
             "SELECT e.seq, e.batch, r.id, e.action, e.state_before, e.state_after, e.reason,"
-            " e.reviewer, e.at, e.prev_seq, e.undoes, v.id FROM review_events e"
+            " e.reviewer, e.at, e.prev_seq, e.undoes, v.id, e.session FROM review_events e"
             " JOIN records r ON r.rid = e.rid LEFT JOIN records v ON v.rid = e.version_rid"
         )
         params: list[object] = []

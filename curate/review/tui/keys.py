@@ -12,7 +12,7 @@ ACTIONS: dict[str, tuple[str, str, str]] = {
     "reject": ("r", "Reject", "Reject it, with a reason picked from a list or typed."),
     "edit": ("e", "Edit", "Edit its turns; saving stores a new version, the original stays."),
     "skip": ("s", "Skip", "Leave it for later: skipped records come after the rest."),
-    "undo": ("u", "Undo", "Undo your last decision (kept as a new event)."),
+    "undo": ("u", "Undo", "Undo this session's last decision (kept as a new event)."),
     "next": ("n", "Next", "Show the next record without deciding."),
     "previous": ("p", "Prev", "Show the record before this one."),
     "search": ("/", "Search", "Search the text of the records in the queue."),

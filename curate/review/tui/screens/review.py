@@ -194,11 +194,13 @@ class ReviewScreen(Screen):
         except CurateError as exc:
             self.notify(exc.message, severity="error")
             return
-        if undo is None:
-            self.notify("Nothing to undo.")
+        if undo is None:  # decisions made elsewhere (curate approve, another session) stay
+            self.notify("Nothing to undo in this session.")
             return
         self._show_current()
-        self.notify(f"Undid {undo.action}.")
+        count = len(undo.restored) + len(undo.kept)
+        what = "record" if count == 1 else f"{count} records"
+        self.notify(f"Undid {undo.action} of this session's {what}.")
         self._changed()
 
     def action_next(self) -> None:
