@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -113,12 +114,14 @@ def export_command(
 ) -> None:
     """Export the workspace's train/validation/test splits in a trainer's or provider's format."""
     from curate.export import plan_export, write_export
+    from curate.export.atomic import check_target
     from curate.workspace import find_workspace
 
     if kind is not None and kind not in ("sft", "preference"):
         with cli_errors():
             raise CurateError(f"Unknown kind '{kind}'.", "Use --kind sft or --kind preference.")
     with cli_errors(), find_workspace() as ws, working("Applying the export policy"):
+        check_target(Path(os.path.abspath(out)), ws.root)  # refuse before planning, too
         plan = plan_export(
             ws,
             fmt,

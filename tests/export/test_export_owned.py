@@ -52,7 +52,7 @@ def test_a_stray_manifest_in_the_workspace_deletes_nothing(
     code, text = cli(ws.root, monkeypatch, "export", "--format", "trl", "--out", ".")
     assert code == 2
     assert "is a workspace" in text and "nothing was written or removed" in text
-    assert "Traceback" not in text
+    assert "Traceback" not in text and "Policy" not in text  # refused before planning
     assert tree(ws.root) == before
     assert [p.name for p in ws.root.parent.iterdir()] == ["ws"]  # no hidden folder either
 
@@ -88,7 +88,7 @@ def test_a_folder_whose_manifest_curate_did_not_write_is_refused(
 
 
 def test_a_file_added_to_an_earlier_export_is_never_removed(
-    fixed: tuple[Any, dict], tmp_path: Path
+    fixed: tuple[Any, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws, _ = fixed
     out = tmp_path / "sft"
@@ -104,6 +104,9 @@ def test_a_file_added_to_an_earlier_export_is_never_removed(
     assert "nothing was written or removed" in message
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sft", "ws"]
+    code, text = cli(ws.root, monkeypatch, "export", "-f", "trl", "--out", str(out), "--json")
+    assert code == 2 and "'notes.md'" in text and "Traceback" not in text
+    assert tree(out) == before
 
 
 def test_a_changed_export_file_is_refused_and_a_whole_one_is_replaced(
