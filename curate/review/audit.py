@@ -21,6 +21,9 @@ FIELDS = (
     "at",
     "undoes",
     "version_id",
+    "session",
+    "session_kind",
+    "command",
 )
 
 
@@ -28,14 +31,16 @@ def iter_decisions(store: Store, batch: int = 5_000) -> Iterator[dict[str, Any]]
     """Every review event (approve, reject, skip, edit, undo) in order, ``batch`` per query.
 
     ``undoes`` is the ``seq`` of the event an undo reverted; ``version_id`` the record an
-    edit made. Pages by ``seq``, so no read transaction stays open while the caller writes.
+    edit made; ``session``, ``session_kind`` (cli, tui, api) and ``command`` say which command
+    or review screen session recorded it (null for events logged before sessions). Pages by ``seq``, so no read transaction stays open while the caller writes.
     """
     last = 0
     while True:
         rows = store.db.read(
             "SELECT e.seq, e.batch, r.id, e.action, e.state_before, e.state_after, e.reason,"
-            " e.reviewer, e.at, e.undoes, v.id FROM review_events e"
+            " e.reviewer, e.at, e.undoes, v.id, e.session, s.kind, s.command FROM review_events e"
             " JOIN records r ON r.rid = e.rid LEFT JOIN records v ON v.rid = e.version_rid"
+            " LEFT JOIN review_sessions s ON s.id = e.session"
             " WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
             (last, batch),
         )

@@ -56,6 +56,13 @@ async def test_u_after_another_shells_approve_all_reverts_only_this_sessions_dec
     assert len(tui) == 1  # the decision and its undo, under the one screen session
     assert [e.action for e in events if e.session in tui] == ["approve", "undo"]
     assert {e.session for e in events if e.action == "approve"} == tui | {bulk["session"]}
+    log = [
+        json.loads(x) for x in curate(ws_path, "review", "--json-decisions").stdout.split("\n") if x
+    ]
+    assert {(e["session_kind"], e["command"]) for e in log} == {
+        ("tui", "curate review"),
+        ("cli", "curate approve --all"),
+    }
 
 
 async def test_u_with_no_decision_of_its_own_undoes_nothing(ws_path: Path) -> None:
