@@ -223,8 +223,9 @@ def sft_split(
 ) -> Any:
     """Tokenise one SFT split, count what truncation does to it, return the trainable rows.
 
-    The first conversation's labels are checked against its assistant turns (they must decode
-    to each turn's content and end-of-turn token). ``tick(done, total)`` is called every few
+    The labels of the first conversation, and of the first that calls tools, are checked
+    against their assistant turns (they must decode to each turn's content, calls and
+    end-of-turn token). ``tick(done, total)`` is called every few
     hundred rows (a progress bar).
     """
     from datasets import Dataset
@@ -237,15 +238,17 @@ def sft_split(
     keep_ids: list[list[int]] = []
     keep_labels: list[list[int]] = []
     total = 0
-    checked = False
+    checked: set[str] = set()  # the first conversation, and the first with tool calls
     for _, rid, row in _rows(ds, tick):
         try:
             enc = encode_sft(row, tokenizer, fmt, assistant_only)
         except Exception as exc:  # a template may raise on any row; each is reported
             _template_failed(report, stats, f"{name} sample", rid, exc)
             continue
-        if assistant_only and not checked and enc.loss_tokens:
-            checked = _check_mask(report, name, rid, row, enc, tokenizer, fmt)
+        kind = "tools" if _calls_tools(row) else "chat"
+        check = assistant_only and kind not in checked and enc.loss_tokens
+        if check and _check_mask(report, name, rid, row, enc, tokenizer, fmt):
+            checked.add(kind)
         n = len(enc.input_ids)
         total += n
         stats.max_tokens = max(stats.max_tokens, n)
@@ -292,15 +295,21 @@ def _check_mask(
         return False
     eot = fmt.end_of_turn.text if fmt else ""
     problem = mask_problem(tokenizer, chat[0], enc.input_ids, enc.labels, eot, chat[1])
-    if problem:
+    if problem and "assistant_mask_mismatch" not in report.codes():
         how = fmt.how if fmt else "the model's own"
         report.refuse(
             "assistant_mask_mismatch",
             f"The loss mask of {name} sample {rid} does not match its assistant turns ({problem}) "
-            f"with the chat template of {_template_name(report)} ({how}); set a chat template that "
-            "ends each assistant turn with a special token.",
+            f"with the chat template of {_template_name(report)} ({how}), so training would teach "
+            "something other than the data's answers; use a chat template that renders each "
+            "assistant turn whole and ends it with a special token.",
         )
     return True
+
+
+def _calls_tools(row: dict[str, Any]) -> bool:
+    chat = chat_turns(row)
+    return chat is not None and any(m.get("tool_calls") for m in chat[0])
 
 
 def dpo_split(

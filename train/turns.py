@@ -165,7 +165,8 @@ def assistant_spans(
         if messages[index].get("role") != "assistant":
             continue
         prompt = render(tokenizer, messages[:index], template, tools, generation=True)
-        upto = render(tokenizer, messages[: index + 1], template, tools)
+        last = index == len(messages) - 1
+        upto = full if last else render(tokenizer, messages[: index + 1], template, tools)
         if not upto.startswith(prompt):
             raise TemplateMismatch(
                 index,
@@ -272,8 +273,9 @@ def mask_problem(
 ) -> str | None:
     """Why the labels do not decode to the assistant turns' contents, or None when they do.
 
-    Each run of trained tokens must decode to one assistant turn's content (tool calls allowed
-    around it) followed by the end-of-turn token; whitespace is ignored.
+    Each run of trained tokens must decode to one assistant turn's content (with the names of
+    the functions it calls, when it calls any) followed by the end-of-turn token; whitespace is
+    ignored.
     """
     runs: list[list[int]] = []
     previous = IGNORE
@@ -292,13 +294,30 @@ def mask_problem(
             return f"assistant turn {number} is trained as {_short(text)}, without the end-of-turn token {eot}"
         body = _squash(text.rstrip()[: -len(eot)] if eot else text)
         content = _squash(str(message.get("content") or ""))
-        fits = content in body if message.get("tool_calls") else body == content
+        calls = message.get("tool_calls") or []
+        missing = [name for name in _call_names(calls) if _squash(name) not in body]
+        if missing:
+            return (
+                f"assistant turn {number} calls {', '.join(missing)}, but the template renders "
+                f"it as {_short(text)}"
+            )
+        fits = content in body if calls else body == content
         if not fits:
             return (
                 f"assistant turn {number} is trained as {_short(text)} but says "
                 f"{_short(str(message.get('content') or ''))}"
             )
     return None
+
+
+def _call_names(calls: list[Any]) -> list[str]:
+    names = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        name = function.get("name") if isinstance(function, dict) else None
+        if isinstance(name, str) and name:
+            names.append(name)
+    return names
 
 
 def _squash(text: str) -> str:

@@ -255,3 +255,79 @@ def test_packed_batches_keep_each_samples_prefix_labels(tmp_path: Path) -> None:
     for start, end in zip(starts, [*starts[1:], len(ids)], strict=True):
         expected = by_ids[tuple(ids[start:end])]
         assert labels[start:end] == [IGNORE, *expected[1:]]
+
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_lag",
+            "description": "Consumer lag of a Kafka group",
+            "parameters": {"type": "object", "properties": {"group": {"type": "string"}}},
+        },
+    }
+]
+CALL = {
+    "id": "call00001",
+    "type": "function",
+    "function": {"name": "get_lag", "arguments": {"group": "etl"}},
+}
+TOOL_CHAT = [
+    {"role": "user", "content": "Which consumer group lags?"},
+    {"role": "assistant", "content": "", "tool_calls": [CALL]},
+    {"role": "tool", "tool_call_id": "call00001", "content": '{"lag": 420}'},
+    {"role": "assistant", "content": "The etl group lags by 420 messages."},
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("llama3.1", '{"name": "get_lag", "parameters": {"group": "etl"}}'),
+        (
+            "qwen2.5",
+            '<tool_call>\n{"name": "get_lag", "arguments": {"group": "etl"}}\n</tool_call>',
+        ),
+        (
+            "mistral-v0.3",
+            '[TOOL_CALLS] [{"name": "get_lag", "arguments": {"group": "etl"}, "id": "call00001"}]',
+        ),
+    ],
+)
+def test_tool_calls_are_trained_as_the_template_renders_them(name: str, call: str) -> None:
+    from train.encode import chat_turns, encode_sft
+    from train.turns import chat_format, mask_problem
+
+    family = FAMILIES[name]
+    tok = family.tokenizer(TEXTS)
+    fmt = chat_format(tok, True)
+    row = {"messages": TOOL_CHAT, "tools": json.dumps(TOOLS)}
+    enc = encode_sft(row, tok, fmt, True)
+    eot = family.end_of_turn
+    assert [tok.decode(run).strip() for run in _runs(enc.input_ids, enc.labels)] == [
+        call + eot,
+        "The etl group lags by 420 messages." + eot,
+    ]
+    messages, first = chat_turns(row)
+    assert mask_problem(tok, messages, enc.input_ids, enc.labels, eot, first) is None
+
+
+def test_a_template_that_drops_tool_calls_is_refused(tmp_path: Path) -> None:
+    # Phi-3's template renders neither tool calls nor tool results: the turn would be learnt empty
+    family = FAMILIES["phi3"]
+    export = _export(tmp_path / "export", system=True)
+    path = export / "train.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    rows[2] = {"id": "rec-0002", "messages": TOOL_CHAT, "tools": TOOLS}
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    manifest = json.loads((export / "manifest.json").read_text("utf-8"))
+    manifest["files"]["train"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (export / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    base = _base(family, tmp_path)
+    with pytest.raises(PreflightRefused) as info:
+        preflight(build_config(_settings(export, tmp_path / "run", base)))
+    report = info.value.report
+    assert report.codes() == ["assistant_mask_mismatch"]
+    message = report.refusals[0]["message"]
+    assert "train sample rec-0002" in message and "calls get_lag" in message
+    assert "Phi-3-mini-4k-instruct-tiny (phi family)" in message
