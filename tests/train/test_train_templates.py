@@ -331,3 +331,63 @@ def test_a_template_that_drops_tool_calls_is_refused(tmp_path: Path) -> None:
     message = report.refusals[0]["message"]
     assert "train sample rec-0002" in message and "calls get_lag" in message
     assert "Phi-3-mini-4k-instruct-tiny (phi family)" in message
+
+
+ANSWER_WORDS = sorted({w for _, a in QA for w in a.split() if "ticket" not in w})[:60]
+
+
+@pytest.fixture(scope="module")
+def family_tokenizers() -> dict[str, Any]:
+    return {name: family.tokenizer(TEXTS) for name, family in FAMILIES.items()}
+
+
+def _answer() -> Any:
+    from hypothesis import strategies as st
+
+    words = st.lists(st.sampled_from(ANSWER_WORDS), min_size=1, max_size=12)
+    space = st.sampled_from(["", " ", "\n", "  \n"])
+    return st.builds(
+        lambda lead, ws, sep, tail: lead + sep.join(ws) + tail,
+        space,
+        words,
+        st.sampled_from([" ", "\n", "\n\n"]),
+        space,
+    )
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_labels_are_each_assistant_turn_and_its_end_of_turn_token(
+    name: str, family_tokenizers: dict[str, Any]
+) -> None:
+    """For any conversation: the trained runs are the answers with their end-of-turn token, and
+    a tokenizer without character offsets (labels from tokenised prefixes) gets the same labels."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from train.encode import encode_sft
+    from train.turns import _label_by_prefixes, assistant_spans, chat_format
+
+    family = FAMILIES[name]
+    tok = family_tokenizers[name]
+    fmt = chat_format(tok, True)
+    eot = family.end_of_turn
+
+    @settings(max_examples=25, deadline=None)
+    @given(answers=st.lists(_answer(), min_size=1, max_size=3), system=st.booleans())
+    def check(answers: list[str], system: bool) -> None:
+        messages = [{"role": "system", "content": SYSTEM}] if system and family.system else []
+        for k, answer in enumerate(answers):
+            messages += [
+                {"role": "user", "content": f"Question {k} (ticket {k})"},
+                {"role": "assistant", "content": answer},
+            ]
+        enc = encode_sft({"messages": messages}, tok, fmt, True)
+        runs = _runs(enc.input_ids, enc.labels)
+        squash = "".join
+        assert [squash(tok.decode(r).split()) for r in runs] == [
+            squash(a.split()) + eot for a in answers
+        ]
+        full, spans = assistant_spans(tok, messages, None, None, eot)
+        assert _label_by_prefixes(tok, full, spans) == (enc.input_ids, enc.labels)
+
+    check()
