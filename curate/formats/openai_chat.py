@@ -133,9 +133,9 @@ class OpenAIChat(Format):
     def render(self, record: Record) -> dict[str, Any]:
         messages = sft_messages(record)
         rows = [message_dict(m) for m in messages]
-        for m in messages:
-            if m.tool_calls or m.role == "tool":
-                pair_tool_calls(messages, rows, record.id)
+        for row in rows:
+            if row["role"] == "tool" or "tool_calls" in row:
+                pair_tool_calls(rows, record.id)
                 break
         out: dict[str, Any] = {"messages": rows}
         if record.tools is not None:

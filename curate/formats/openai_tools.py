@@ -44,7 +44,6 @@ import orjson
 import xxhash
 
 from curate.errors import RowError
-from curate.records import Message
 
 PAIRING = "unpaired_tool_call"
 
@@ -85,8 +84,15 @@ def wrap_tool(tool: dict[str, Any], index: int) -> dict[str, Any]:
 
 def wrap_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every tool definition in OpenAI's wrapped shape (the list itself when all already are)."""
-    wrapped = [wrap_tool(t, i) for i, t in enumerate(tools)]
-    return tools if all(a is b for a, b in zip(wrapped, tools, strict=True)) else wrapped
+    for tool in tools:
+        fn = tool.get("function")
+        if (
+            tool.get("type") != "function"
+            or type(fn) is not dict
+            or type(fn.get("name")) is not str
+        ):
+            return [wrap_tool(t, i) for i, t in enumerate(tools)]
+    return tools
 
 
 def _json_arguments(text: str, index: int) -> None:
@@ -99,44 +105,47 @@ def _json_arguments(text: str, index: int) -> None:
         ) from None
 
 
-def pair_tool_calls(messages: list[Message], rows: list[dict[str, Any]], record_id: str) -> None:
+def pair_tool_calls(rows: list[dict[str, Any]], record_id: str) -> None:
     """Give every tool call in ``rows`` an id and every tool message the id of the call it answers.
 
-    ``rows`` are ``message_dict`` renderings of ``messages`` and are changed in place; raises
+    ``rows`` are a record's messages as ``message_dict`` renders them, changed in place; raises
     RowError(``unpaired_tool_call``) when the pairing is impossible.
     """
     seen: set[str] = set()
-    for m in messages:
-        for c in m.tool_calls or ():
-            if c.id is not None:
-                if c.id in seen:
-                    raise RowError(PAIRING, f"The tool-call id '{c.id}' is used by two calls.")
-                seen.add(c.id)
+    for row in rows:
+        for call in row.get("tool_calls") or ():
+            if "id" in call:
+                if call["id"] in seen:
+                    raise RowError(
+                        PAIRING, f"The tool-call id '{call['id']}' is used by two calls."
+                    )
+                seen.add(call["id"])
     open_calls: list[str] = []  # ids of the latest calling turn not answered yet, in order
     calling = -1
-    for i, (m, row) in enumerate(zip(messages, rows, strict=True)):
-        if m.role == "tool":
-            if m.tool_call_id is None:
+    for i, row in enumerate(rows):
+        if row["role"] == "tool":
+            answers = row.get("tool_call_id")
+            if answers is None:
                 if not open_calls:
                     raise RowError(
                         PAIRING, f"Message {i} is a tool result with no open tool call before it."
                     )
                 row["tool_call_id"] = open_calls.pop(0)
-            elif m.tool_call_id in open_calls:
-                open_calls.remove(m.tool_call_id)
+            elif answers in open_calls:
+                open_calls.remove(answers)
             else:
                 raise RowError(
                     PAIRING,
-                    f"Message {i} answers tool call '{m.tool_call_id}', which is not an open "
+                    f"Message {i} answers tool call '{answers}', which is not an open "
                     "call of the assistant turn before it.",
                 )
             continue
         if open_calls:
             raise RowError(
-                PAIRING, _unanswered(messages, calling, len(open_calls), f"before message {i}")
+                PAIRING, _unanswered(rows, calling, len(open_calls), f"before message {i}")
             )
-        if m.tool_calls:
-            calls = row["tool_calls"]
+        calls = row.get("tool_calls")
+        if calls:
             for k, call in enumerate(calls):
                 _json_arguments(call["function"]["arguments"], i)
                 if "id" not in call:
@@ -149,12 +158,12 @@ def pair_tool_calls(messages: list[Message], rows: list[dict[str, Any]], record_
                     calls[k] = call = {"id": made, **call}
                 open_calls.append(call["id"])
             calling = i
-    if open_calls and calling != len(messages) - 1:
-        raise RowError(PAIRING, _unanswered(messages, calling, len(open_calls), "at all"))
+    if open_calls and calling != len(rows) - 1:
+        raise RowError(PAIRING, _unanswered(rows, calling, len(open_calls), "at all"))
 
 
-def _unanswered(messages: list[Message], calling: int, left: int, when: str) -> str:
-    made = len(messages[calling].tool_calls or ())
+def _unanswered(rows: list[dict[str, Any]], calling: int, left: int, when: str) -> str:
+    made = len(rows[calling]["tool_calls"])
     got = made - left
     results = (
         "no tool result answers"
