@@ -197,3 +197,31 @@ def test_tokenising_reports_progress_per_split(kind: str, tmp_path: Path) -> Non
     assert seen[train_label] and all(n == rows for _, n in seen[train_label])
     assert seen[train_label][0][0] == 0
     assert any("validation" in label for label in seen)
+
+
+def test_dpo_pairs_whose_answer_would_be_cut_are_dropped_and_counted(
+    pref_export: Path, tmp_path: Path
+) -> None:
+    from train.data import load_splits, open_export
+    from train.encode import measure_pair
+
+    roomy = preflight(build_config(tiny_settings(pref_export, tmp_path / "roomy", max_length=4096)))
+    assert "answer_cut_by_max_length" not in roomy.report.splits["train"].reasons
+    rows = list(load_splits(open_export(pref_export))["train"])
+    pairs = [measure_pair(row, roomy.tokenizer) for row in rows]
+    longest = sorted(p.prompt + max(p.chosen, p.rejected) for p in pairs)
+    limit = longest[len(longest) // 2]  # about half the pairs are longer
+    cut = [p for p in pairs if p.prompt < limit < p.prompt + max(p.chosen, p.rejected)]
+    assert 0 < len(cut) < len(pairs)
+
+    prep = preflight(build_config(tiny_settings(pref_export, tmp_path / "run", max_length=limit)))
+    train = prep.report.splits["train"]
+    assert train.reasons.get("answer_cut_by_max_length") == len(cut) == train.dropped
+    assert train.truncated == 0 and train.kept == len(pairs) - len(cut) == len(
+        prep.datasets["train"]
+    )
+    # what is kept fits whole: no trained answer is cut
+    kept = [measure_pair(row, prep.tokenizer) for row in prep.datasets["train"]]
+    assert all(p.prompt + max(p.chosen, p.rejected) <= limit for p in kept)
+    assert train.loss_tokens == sum(p.chosen + p.rejected for p in kept)
+    assert any("answer_cut_by_max_length" in note for note in prep.report.notes)
