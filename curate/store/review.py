@@ -365,15 +365,17 @@ class ReviewMixin:
             batch = found.batch
             _open_session(conn, tag)
             events = conn.execute(
-                "SELECT e.seq, e.rid, r.id, e.action, e.state_before, e.prev_seq, e.version_rid"
-                " FROM review_events e JOIN records r ON r.rid = e.rid"
+                "SELECT e.seq, e.rid, r.id, e.action, e.state_before, e.prev_seq, e.version_rid,"
+                " s.state, s.seq FROM review_events e JOIN records r ON r.rid = e.rid"
+                " JOIN review_state s ON s.rid = e.rid"
                 " WHERE e.batch = ? AND e.action != 'undo' ORDER BY e.seq DESC",
                 (batch,),
-            ).fetchall()
+            ).fetchall()  # a call names each record once, so these states are current
             result = Undo(batch, events[0][3], reverted=found)
             seq = undo_batch = _next_seq(conn)
-            for ev_seq, rid, record_id, action, state_before, prev_seq, version_rid in events:
-                state, state_seq = _state_of(conn, rid)
+            inserts, updates = [], []
+            for ev_seq, rid, record_id, action, state_before, prev_seq, version_rid, *now in events:
+                state, state_seq = now
                 if action == "skip":
                     after, back_to, why = state, state_seq, None
                     result.restored.append(record_id)
@@ -391,13 +393,14 @@ class ReviewMixin:
                             (version_rid, v_state, "rejected", seq + 1, "the edit was undone")
                         )
                 for target, before, new_state, back, note in rows:
-                    conn.execute(
-                        INSERT_EVENT,
+                    inserts.append(
                         (seq, undo_batch, target, "undo", before, new_state, note, reviewer, at)
-                        + (back, ev_seq, None, tag.id),
+                        + (back, ev_seq, None, tag.id)
                     )
-                    _set_state(conn, target, new_state, back)
+                    updates.append((new_state, back, target))
                     seq += 1
+            conn.executemany(INSERT_EVENT, inserts)
+            conn.executemany("UPDATE review_state SET state = ?, seq = ? WHERE rid = ?", updates)
         return result
 
     def review_state(self, record_id: str) -> str:
