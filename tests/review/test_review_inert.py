@@ -107,3 +107,17 @@ def test_tmux_pane_keeps_its_title_and_screen(evil_ws: Path, tmp_path: Path) -> 
         wait_until(lambda: not tmux.alive(), what="the app to quit")
     finally:
         tmux.close()
+
+
+@pytest.mark.anyio
+async def test_the_editor_does_not_open_a_record_holding_control_characters(evil_ws: Path) -> None:
+    from curate.review.tui.screens.edit import EditScreen
+
+    app = create_app(evil_ws)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert not isinstance(app.screen, EditScreen)
+        text = screen_text(app)
+        assert "not opened for editing" in text and "\x1b" not in text

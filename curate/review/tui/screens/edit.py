@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
 from curate.errors import CurateError
-from curate.inert import inert
+from curate.inert import has_control, inert
 from curate.records import Record
 from curate.review.edit_text import from_text, is_plain, to_text
 
@@ -45,6 +45,16 @@ class EditScreen(Screen[Record | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if has_control(self.original):
+            # the editor shows text as it is: the record's escape sequences would reach the
+            # terminal, and showing them as \x1b would change what is saved
+            self.notify(
+                "This record holds control characters (shown as escapes such as \\x1b), which "
+                "the editor cannot show safely; it was not opened for editing.",
+                severity="warning",
+            )
+            self.dismiss(None)
+            return
         self.query_one(TextArea).focus()
 
     def action_save(self) -> None:
