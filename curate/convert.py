@@ -232,7 +232,7 @@ def convert(
         )
     source = RecordSource(in_path, from_, sample=sample)
     summary = ConvertSummary(
-        input=str(input),
+        input=source.name,  # as given; ``-`` (standard input) is <stdin>
         output=str(output),
         to=target.name,
         detected_format=source.detection.format,

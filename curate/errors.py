@@ -10,6 +10,8 @@ REASONS: dict[str, str] = {
     "invalid_json": "the row is not valid JSON",
     "invalid_encoding": "the bytes are not valid UTF-8 (or contain lone surrogates)",
     "data_type": "a field has the wrong type (for example a number where text belongs)",
+    "not_an_object": "the row is valid JSON but not an object (a list, a string, a number, "
+    "true/false or null) where a record's fields belong",
     "missing_messages_list": "the row has no list of messages or turns",
     "message_missing_key": "a message lacks a required key (role or content)",
     "message_unrecognized_key": "a message has a key the format does not define",

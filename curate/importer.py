@@ -13,6 +13,7 @@ from typing import Any
 
 from curate.api import read_records
 from curate.errors import UnreadableInput, UsageError
+from curate.io.spool import STDIN, display_name, is_stream, spool
 from curate.records import Record, Reject, now_iso
 from curate.workspace import Workspace
 
@@ -160,8 +161,9 @@ def import_file(
         raise UsageError(f"Unknown origin '{origin}'.", "Use real or synthetic.")
     path = Path(path)
     store = workspace.store
-    key = workspace.source_key(path)
-    sha = file_sha256(path)
+    stream = is_stream(path)  # ``-`` or a pipe: read from its copy, named as given
+    key = display_name(path) if str(path) == STDIN else workspace.source_key(path)
+    sha = file_sha256(spool(path) if stream else path)
     items = read_records(path, fmt)  # unreadable file or unknown format: raises before writing
     extra = dict(tags or {})
     started = now_iso()
@@ -245,10 +247,16 @@ def import_files(
     tags are not changed) and the row is noted as one of its occurrences. A killed import leaves whole batches behind; running it again adds
     what is missing, so every row ends up exactly once.
     """
-    missing = [p for p in paths if not Path(p).is_file()]
+    missing = [p for p in paths if not (Path(p).is_file() or is_stream(p))]
     if missing:
         first = Path(missing[0])
-        what = "is a folder, not a file" if first.is_dir() else "does not exist"
+        what = (
+            "is a folder, not a file"
+            if first.is_dir()
+            else "is not a regular file (a pipe or device)"
+            if first.exists()
+            else "does not exist"
+        )
         raise UnreadableInput(
             f"The input '{first}' {what}.", "Check the path; nothing was imported."
         )

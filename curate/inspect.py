@@ -319,7 +319,7 @@ def inspect_file(
     counter = token_counter(tokenizer)
     source = RecordSource(path, fmt)
     report = InspectReport(
-        input=str(path),
+        input=source.name,  # as given; ``-`` (standard input) is <stdin>
         format=source.format_name,
         detection=source.detection,
         tokenizer=str(tokenizer) if tokenizer else "estimate",

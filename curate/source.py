@@ -8,6 +8,7 @@ from pathlib import Path
 from curate.errors import RowError, UsageError
 from curate.formats import all_formats, get_format
 from curate.formats.base import Format
+from curate.formats.common import type_name
 from curate.formats.detect import DEFAULT_SAMPLE, Detection, detect_stream
 from curate.io.read import LineRow, RowReader
 from curate.io.rows import Row
@@ -24,8 +25,8 @@ class RecordSource:
     """
 
     def __init__(self, path: str | Path, fmt: str | None = None, *, sample: int = DEFAULT_SAMPLE):
-        self.name = str(path)
         self.reader = RowReader(path)
+        self.name = self.reader.name
         chosen = get_format(fmt) if fmt else None
         self.detection, self._rows = detect_stream(iter(self.reader), sample)
         if chosen is None and self.detection.format is None and self.detection.sampled:
@@ -75,7 +76,9 @@ class RecordSource:
             value = row.value
             if fmt is None:  # only possible when no row parsed: nothing to do
                 if type(value) is not RowError:
-                    value = RowError("unknown_format", "The row matches no known format.")
+                    value = _not_an_object(row.number, value) or RowError(
+                        "unknown_format", "The row matches no known format."
+                    )
                 yield row, value
                 continue
             record = value if type(value) is RowError else _parse(fmt, row.number, value)
@@ -111,8 +114,22 @@ def _fast_path(fmt: Format | None) -> Callable[[bytes], Record | None] | None:
     return fmt.parse_json_bytes
 
 
+def _not_an_object(number: int, value: object) -> RowError | None:
+    """``not_an_object`` for a row that is JSON but a list, string, number, boolean or null."""
+    if type(value) is dict:
+        return None
+    return RowError(
+        "not_an_object",
+        f"Row {number} is valid JSON but {type_name(value)}, not an object; each row must be "
+        "a JSON object holding the format's fields.",
+    )
+
+
 def _parse(fmt: Format, number: int, value: object) -> Record | RowError:
     """One row through a format: its record, or the error that says why not."""
+    not_object = _not_an_object(number, value)
+    if not_object is not None:
+        return not_object
     try:
         return fmt.parse(value)
     except RowError as exc:

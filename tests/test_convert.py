@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -240,11 +241,15 @@ def test_usage_errors_come_before_anything_is_written(tmp_path: Path) -> None:
     (tmp_path / "dir.jsonl").mkdir()
     with pytest.raises(UsageError, match="is a folder"):
         convert(src, tmp_path / "dir.jsonl", "alpaca")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.jsonl", "in.jsonl", "odd.jsonl"]
+    # a pipe is not refused: it is read through a private copy
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
-    with pytest.raises(UnreadableInput, match="not a regular file"):
-        convert(fifo, tmp_path / "o.jsonl", "alpaca")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.jsonl", "in.jsonl", "odd.jsonl", "pipe.jsonl"]
+    feeder = threading.Thread(target=fifo.write_bytes, args=(src.read_bytes(),), daemon=True)
+    feeder.start()
+    piped = convert(fifo, tmp_path / "piped.jsonl", "alpaca")
+    feeder.join(timeout=30)
+    assert piped.read == src.read_bytes().count(b"\n") and piped.input == str(fifo)
 
 
 def test_an_unreadable_input_midway_leaves_no_output(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ Examples:
   curate import chats.jsonl
   curate import gen/*.jsonl --origin synthetic --tag batch=2026-11
   curate import dump.json --from sharegpt --tag category=spark --json
+  zcat dump.jsonl.gz | curate import - --tag batch=7
 
 Importing a file again adds nothing (record ids are content hashes) and says so; an
 interrupted import can simply be run again. A row identical to a row read earlier by the
@@ -67,7 +68,8 @@ def import_command(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Dataset files: .jsonl, .json, .csv or .parquet (.gz for the text ones).",
+            help="Dataset files: .jsonl, .json, .csv or .parquet (.gz for the text ones); "
+            "- (or a pipe) reads standard input.",
             show_default=False,
         ),
     ],

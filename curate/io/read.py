@@ -26,7 +26,9 @@ import orjson
 
 from curate.errors import RowError, UnreadableInput
 from curate.io.containers import Container, container_from_name, sniff_container
+from curate.io.limits import CappedGzip, max_blank_lines, max_gzip_ratio, too_many_blank_lines
 from curate.io.rows import MAX_ROW_BYTES, RAW_PREVIEW_BYTES, Row, dumps_raw, encoding_error, mib
+from curate.io.spool import display_name, is_stream, spool
 
 # A JSON array is parsed whole; bigger arrays must be converted to JSONL first.
 MAX_JSON_ARRAY_BYTES = 512 * 1024 * 1024
@@ -54,8 +56,8 @@ class RowReader:
         max_row_bytes: int = MAX_ROW_BYTES,
         container: Container | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.name = str(path)
+        self.name = display_name(path)  # ``-`` reads standard input, named <stdin>
+        self.path = spool(path) if is_stream(path) else Path(path)  # pipes: copied once
         self.max_row_bytes = max_row_bytes
         self.size = _check_readable(self.path)
         self.container = container or container_from_name(self.path) or self._sniff()
@@ -85,8 +87,10 @@ class RowReader:
         with open(self.path, "rb", buffering=_READ_BUFFER) as raw:
             self._raw_file = raw
             stream: IO[bytes] = raw
-            if self.container.gzip:
-                stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            if self.container.gzip:  # capped: a decompression bomb stops with an error
+                gz = gzip.GzipFile(fileobj=raw, mode="rb")
+                capped = CappedGzip(gz, raw, self.name, max_gzip_ratio())
+                stream = io.BufferedReader(capped, _READ_BUFFER)
             try:
                 if kind == "csv":
                     from curate.io.read_tabular import csv_rows
@@ -116,7 +120,7 @@ class RowReader:
                 # a pretty-printed JSON array saved under a .jsonl name
                 yield from self._json_rows(stream)
                 return
-        yield from jsonl_rows(stream, self.max_row_bytes)
+        yield from jsonl_rows(stream, self.max_row_bytes, self.name)
 
     # JSON ---------------------------------------------------------------------------------
     def _json_rows(self, stream: IO[bytes]) -> Iterator[Row]:
@@ -129,7 +133,7 @@ class RowReader:
             if len(data) > self.max_row_bytes:
                 del data
                 stream.seek(0)
-                yield from jsonl_rows(stream, self.max_row_bytes)
+                yield from jsonl_rows(stream, self.max_row_bytes, self.name)
                 return
             yield from _single_or_lines(data, self.max_row_bytes)
             return
@@ -212,14 +216,19 @@ def parse_line(number: int, line: bytes) -> Any:
         return _line_error(number, line, exc)
 
 
-def jsonl_rows(stream: IO[bytes], max_row_bytes: int = MAX_ROW_BYTES) -> Iterator[Row]:
+def jsonl_rows(
+    stream: IO[bytes], max_row_bytes: int = MAX_ROW_BYTES, name: str = "input"
+) -> Iterator[Row]:
     """Rows of a JSON Lines byte stream; never holds more than ``max_row_bytes`` of one line.
 
-    Rows are ``LineRow``s: each line is parsed when its value is first asked for.
+    Rows are ``LineRow``s: each line is parsed when its value is first asked for. A run of
+    more blank lines than ``max_blank_lines()`` raises ``UnreadableInput`` naming ``name``.
     """
     readline = stream.readline
     limit = max_row_bytes + 1
     number = 0
+    max_blank = max_blank_lines()
+    blank_since = 0  # the line number after the last non-blank line
     while True:
         line = readline(limit)
         if not line:
@@ -229,9 +238,13 @@ def jsonl_rows(stream: IO[bytes], max_row_bytes: int = MAX_ROW_BYTES) -> Iterato
             line = line[3:]
         if len(line) >= limit and line[-1:] != b"\n":
             yield _too_large(number, line, readline, max_row_bytes)
+            blank_since = number
             continue
         if line.isspace() or not line:
+            if number - blank_since > max_blank:
+                raise too_many_blank_lines(name, blank_since + 1, max_blank)
             continue
+        blank_since = number
         yield LineRow(number, line)
 
 

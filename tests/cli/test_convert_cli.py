@@ -116,7 +116,7 @@ def test_rejects_option_and_from_option(tmp_path: Path) -> None:
     )
     assert code == 1
     data = json.loads(out)
-    assert data["rejects_path"] == str(rejects) and data["reasons"] == {"data_type": 1}
+    assert data["rejects_path"] == str(rejects) and data["reasons"] == {"not_an_object": 1}
     assert data["from_format"] == "alpaca"
 
 

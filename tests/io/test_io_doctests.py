@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["curate.io.read", "curate.io.write", "curate.io.containers", "curate.api", "curate.tokens"]
+MODULES = [
+    "curate.io.read",
+    "curate.io.write",
+    "curate.io.containers",
+    "curate.io.spool",
+    "curate.api",
+    "curate.tokens",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
