@@ -196,7 +196,9 @@ def load_for_inference(source: str, cfg: Any, device: str) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
-    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    dtype = torch.float32
+    if device == "cuda":  # fp16 on GPUs without bf16 (T4, V100), where bf16 is emulated or refused
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     try:
         model = AutoModelForCausalLM.from_pretrained(
             source, use_safetensors=True, dtype=dtype, **hub_kwargs(cfg)

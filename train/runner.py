@@ -368,7 +368,11 @@ def plan_schedule(
         "total_steps_estimated": total,
         "checkpoint_every": interval,
         "checkpoint_every_source": (
-            "checkpoint_every setting" if cfg.checkpoint_every else "about 10 per run"
+            "checkpoint_every setting"
+            if cfg.checkpoint_every
+            else "about 10 per run"
+            if interval == checkpoint_interval(total)
+            else "at most 30 minutes apart at the estimated step time"
         ),
         "checkpoints_planned": evaluations_planned(total, interval),
         "evaluations_planned": evaluations,
