@@ -27,6 +27,7 @@ from curate.dedup.engine import Deduper
 from curate.dedup.facts import store_facts
 from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
 from curate.dedup.sketch import Params, resolve_settings, sketch_stream
+from curate.store.lock import exclusive
 from curate.store.query import where_sql
 
 USABLE = ("state!=edited",)
@@ -88,6 +89,7 @@ def _batches(store: Any, rids: list[int]) -> Iterator[tuple[tuple[list[str], lis
         yield (ids, groups), [r[3] for r in rows]
 
 
+@exclusive("curate dedupe")
 def dedupe_workspace(
     ws: Any,
     *,
@@ -153,8 +155,9 @@ def dedupe_workspace(
     )
     meta = {"settings": params.describe()}
     result.seconds = time.perf_counter() - start
-    run_id = write_clusters(store, clusters, meta, result.to_json())
-    write_prompt_groups(store, result.same_prompt, {**meta, "dedupe_run": run_id})
+    keys = dict(zip(deduper.ids, rids, strict=True))
+    run_id = write_clusters(store, clusters, meta, result.to_json(), keys)
+    write_prompt_groups(store, result.same_prompt, {**meta, "dedupe_run": run_id}, keys)
     outcome = Outcome(result, run_id, reference)
     if reference is not None:
         marks = reference.marks(deduper.ids, fetch)
