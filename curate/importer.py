@@ -15,6 +15,7 @@ from curate.api import read_records
 from curate.errors import UnreadableInput, UsageError
 from curate.io.spool import STDIN, display_name, is_stream, spool
 from curate.records import Record, Reject, now_iso
+from curate.store.lock import exclusive
 from curate.workspace import Workspace
 
 IMPORTER = "curate-ft"
@@ -145,6 +146,7 @@ class _Batch:
         return len(self.records) + len(self.rejects)
 
 
+@exclusive("curate import")
 def import_file(
     workspace: Workspace,
     path: Path | str,
@@ -226,6 +228,7 @@ def import_file(
     return result
 
 
+@exclusive("curate import")
 def import_files(
     workspace: Workspace,
     paths: Sequence[Path | str],

@@ -9,6 +9,7 @@ from curate.checks.report import to_json
 from curate.checks.rubric import Rubric, load_rubric
 from curate.checks.runner import Progress, validate_records
 from curate.checks.verdict import ValidationResult
+from curate.store.lock import exclusive
 
 # Records that can still be exported: not rejected in review, not replaced by an edit.
 USABLE = ("state!=rejected", "state!=edited")
@@ -24,6 +25,7 @@ def workspace_rubric(ws: Any, path: str | None = None) -> Rubric:
     return rubric
 
 
+@exclusive("curate validate")
 def validate_workspace(
     ws: Any,
     rubric: Rubric,

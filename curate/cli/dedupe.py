@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from curate.cli.locking import WaitOpt, holding
 from curate.cli.output import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -26,6 +27,7 @@ Examples:
   curate dedupe --threshold 0.9 --shingle 3 --json | jq .duplicates
   curate dedupe --exact-only
   curate dedupe --prompt-only --against mmlu_test.jsonl
+  curate dedupe --wait 600     (queue behind another command changing the workspace)
 
 Records are compared by every turn (compare = "all-turns" in curate.toml;
 "prompt+answer" and "prompt-only" are the others): a preference pair by
@@ -37,10 +39,11 @@ Duplicates are annotated as clusters, never deleted. Each cluster keeps
 one representative: approved before pending before rejected, real
 before synthetic, higher quality score, then oldest. Export leaves the
 other members out, and records marked by --against too. Running again
-replaces the previous results.
+replaces the previous results. While another command changes the
+workspace, dedupe refuses at once naming it, or waits up to --wait seconds.
 
 Exit codes: 0 done; 1 --against found contaminated records;
-2 usage error or unreadable input."""
+2 usage error, unreadable input or a busy workspace."""
 
 PREVIEW = 160
 
@@ -55,6 +58,7 @@ def dedupe_command(
     against_from: Annotated[str | None, typer.Option("--from", "-f", help="Format of the --against files (detected when left out).")] = None,
     show: Annotated[bool, typer.Option("--show", help="List clusters with a side-by-side preview.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Clusters shown by --show.")] = 10,
+    wait: WaitOpt = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the results as one JSON object.")] = False,
 ) -> None:
     """Find exact and near duplicates in the workspace and annotate them as clusters."""
@@ -65,7 +69,7 @@ def dedupe_command(
     with cli_errors(), find_workspace() as ws:
         if against_from and not against:
             raise UsageError("--from names the format of the --against files; give --against FILE.")
-        with record_progress("Hashing", ws.store.count()) as progress:
+        with holding(ws, "curate dedupe", wait), record_progress("Hashing", ws.store.count()) as progress:
             outcome = dedupe_workspace(
                 ws,
                 exact_only=exact_only,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from curate.cli.locking import WaitOpt, hold_until_done
 from curate.cli.output import (
     EXIT_FINDINGS,
     cli_errors,
@@ -32,6 +33,7 @@ Examples:
   curate export --format trl --kind preference --container parquet --out exports/dpo
   curate export --format openai-jsonl --out exports/openai --cap-synthetic
   curate export --format llama-factory --out exports/lf --json
+  curate export --format trl --out exports/sft --wait 600     (queue behind another command)
 
 Formats: openai-jsonl, openai-preference, trl, alpaca, sharegpt, llama-factory, completion.
 By default only records without an error finding in `curate validate`
@@ -41,9 +43,11 @@ always; real ones when [export] require_real_approval) leave the workspace;
 every other record is counted by reason, failed_checks by code. Approval
 outranks errors only with export.approved_overrides_errors in the rubric.
 A split over max_synthetic_share is refused unless --cap-synthetic.
+While another command changes the workspace, export refuses at once
+naming it (nothing written), or waits up to --wait seconds.
 Exit codes: 0 written; 1 written but some records could not be held by the
 format, or refused (synthetic share, nothing to export, a file that did not
-read back); 2 usage error."""
+read back); 2 usage error or a busy workspace."""
 
 
 @contextlib.contextmanager
@@ -57,6 +61,7 @@ def working(label: str) -> Iterator[None]:
 
 
 def export_command(
+    ctx: typer.Context,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Target format (see below).", show_default=False)
     ],
@@ -110,6 +115,7 @@ def export_command(
             help="Dataset name in the card and dataset_info.json (default: the folder name).",
         ),
     ] = None,
+    wait: WaitOpt = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Export the workspace's train/validation/test splits in a trainer's or provider's format."""
@@ -121,6 +127,7 @@ def export_command(
         with cli_errors():
             raise CurateError(f"Unknown kind '{kind}'.", "Use --kind sft or --kind preference.")
     with cli_errors(), find_workspace() as ws, working("Applying the export policy"):
+        hold_until_done(ctx, ws, "curate export", wait)  # from planning until written
         check_target(Path(os.path.abspath(out)), ws.root)  # refuse before planning, too
         plan = plan_export(
             ws,

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from curate.cli.locking import WaitOpt, holding
 from curate.cli.output import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -30,14 +31,18 @@ Examples:
   curate import gen/*.jsonl --origin synthetic --tag batch=2026-11
   curate import dump.json --from sharegpt --tag category=spark --json
   zcat dump.jsonl.gz | curate import - --tag batch=7
+  curate import big.jsonl --wait 600     (queue behind another command changing the workspace)
 
 Importing a file again adds nothing (record ids are content hashes) and says so; an
 interrupted import can simply be run again. A row identical to a row read earlier by the
 same command is counted as a duplicate row of the files, apart from the records that were
 already in the workspace: read = added + duplicates + already in the workspace + rejected.
 
+One command changes a workspace at a time: while another holds it, import refuses at
+once naming it (exit 2, nothing imported), or waits up to --wait seconds.
+
 Exit codes: 0 every row imported; 1 some rows were rejected (they are stored with their
-reason codes, see `curate status`); 2 usage error or unreadable input."""
+reason codes, see `curate status`); 2 usage error, unreadable input or a busy workspace."""
 
 
 @contextlib.contextmanager
@@ -84,6 +89,7 @@ def import_command(
         str | None,
         typer.Option("--from", "-f", help="Input format (detected from the rows when left out)."),
     ] = None,
+    wait: WaitOpt = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import files into the workspace: every row becomes a record or a stored reject."""
@@ -92,7 +98,7 @@ def import_command(
         ws = find_workspace()
         try:
             total = sum(p.stat().st_size for p in paths if p.is_file())
-            with row_progress(total) as progress:
+            with holding(ws, "curate import", wait), row_progress(total) as progress:
                 summary = import_files(ws, paths, origin, tags, from_, progress=progress)
         finally:
             ws.close()

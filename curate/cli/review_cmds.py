@@ -9,12 +9,14 @@ reverts the reviewer's last command, never a review screen's decisions unless as
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from curate.cli.locking import WaitOpt, holding
 from curate.cli.output import cli_errors, console, print_json
 from curate.errors import UsageError
 from curate.store import Batch, SessionTag, Where, parse_where
@@ -30,10 +32,13 @@ Examples:
   curate {cmd} --where origin=synthetic --where tag:category=spark
   curate {cmd} --where check=too_long{reason}
   curate {cmd} --all --reviewer alice --json
+  curate {cmd} --all --wait 60     (queue behind another command changing the workspace)
 
 Records replaced by an edit are never selected. `curate undo` reverts your last command
-(never a review screen's decisions; see `curate undo --help`).
-Exit codes: 0 recorded; 2 usage error (unknown id, bad filter, not in a workspace)."""
+(never a review screen's decisions; see `curate undo --help`). While another command
+changes the workspace (an import, an export, ...) this one refuses at once naming it, or
+waits up to --wait seconds; the review screen is never blocked by it.
+Exit codes: 0 recorded; 2 usage error (unknown id, bad filter, not in a workspace, busy)."""
 
 IdsArg = Annotated[list[str] | None, typer.Argument(help="Record ids.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record (not replaced by an edit).")]
@@ -97,9 +102,10 @@ def decide(
     reviewer: str | None,
     reason: str | None,
     json_out: bool,
+    wait: float = 0.0,
 ) -> None:
     past = {"approve": "Approved", "reject": "Rejected"}[action]
-    with cli_errors(), find_workspace() as ws:
+    with cli_errors(), find_workspace() as ws, holding(ws, f"curate {action}", wait):
         who = reviewer or ws.settings.review.reviewer
         chosen = select(ws, ids or [], all_, where or [])
         tag = SessionTag.new("cli", who, command_line(action, ids or [], all_, where or []))
@@ -135,10 +141,11 @@ def approve_command(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (kept with the decision).")
     ] = None,
+    wait: WaitOpt = 0.0,
     json_out: JsonOpt = False,
 ) -> None:
     """Approve records: by id, --all, or --where FIELD=VALUE."""
-    decide("approve", ids, all_, where, reviewer, reason, json_out)
+    decide("approve", ids, all_, where, reviewer, reason, json_out, wait)
 
 
 def reject_command(
@@ -149,10 +156,11 @@ def reject_command(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why they are rejected (kept with the decision).")
     ] = None,
+    wait: WaitOpt = 0.0,
     json_out: JsonOpt = False,
 ) -> None:
     """Reject records: by id, --all, or --where FIELD=VALUE. They stay in the workspace."""
-    decide("reject", ids, all_, where, reviewer, reason, json_out)
+    decide("reject", ids, all_, where, reviewer, reason, json_out, wait)
 
 
 UNDO_EXAMPLES = """\b
@@ -164,8 +172,10 @@ Examples:
 Without --session: the reviewer's last approve/reject command (or library call) whose
 decisions are not undone yet; a review screen's decisions are undone there with u, or here
 with --session ID (the id `curate undo` names when the latest decision came from one).
-Records decided again since keep their newer decision. Exit codes: 0 undone or nothing to
-undo; 2 usage error."""
+Records decided again since keep their newer decision. While another command changes the
+workspace, undo refuses at once naming it, or waits up to --wait seconds (--dry-run changes
+nothing and never waits). Exit codes: 0 undone or nothing to undo; 2 usage error or a busy
+workspace."""
 
 
 def _when(at: str) -> str:
@@ -209,10 +219,15 @@ def undo_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be undone; change nothing.")
     ] = False,
+    wait: WaitOpt = 0.0,
     json_out: JsonOpt = False,
 ) -> None:
     """Revert your last decision command with new events (nothing is deleted)."""
-    with cli_errors(), find_workspace() as ws:
+    with (
+        cli_errors(),
+        find_workspace() as ws,
+        nullcontext() if dry_run else holding(ws, "curate undo", wait),
+    ):
         who = reviewer or ws.settings.review.reviewer
         if session is not None:
             target = ws.store.last_decision(session=session)

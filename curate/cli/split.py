@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from curate.cli.locking import WaitOpt, holding
 from curate.cli.output import cli_errors, console, err_console, print_json, warn
 
 if TYPE_CHECKING:
@@ -21,14 +22,16 @@ Examples:
   curate split --ratios 0.8,0.1,0.1 --seed 7 --stratify difficulty
   curate split --stratify none --json
   curate split --ratios 0.85,0.05,0.1 --seed 3 --reshuffle
+  curate split --wait 60     (queue behind another command changing the workspace)
 
 Members of a duplicate cluster (from the latest `curate dedupe`) always share a split, and
 the ratios count a cluster once. The test split is frozen: splitting again after adding
 records keeps every assignment and only places the new records (a new record whose cluster
 already has a test member goes to test); --reshuffle deals train and validation again under
 new ratios, seed or stratification, leaving test as it is.
-Defaults come from [split] in curate.toml.
-Exit codes: 0 split; 2 usage error (bad ratios, not in a workspace)."""
+Defaults come from [split] in curate.toml. While another command changes the workspace,
+split refuses at once naming it, or waits up to --wait seconds.
+Exit codes: 0 split; 2 usage error (bad ratios, not in a workspace, busy)."""
 
 
 @contextlib.contextmanager
@@ -65,6 +68,7 @@ def split_command(
             help="Deal train and validation again with these settings (test stays frozen).",
         ),
     ] = False,
+    wait: WaitOpt = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Assign records to train, validation and test."""
@@ -73,7 +77,7 @@ def split_command(
 
     with cli_errors():
         parsed = Ratios.parse(ratios) if ratios is not None else None
-        with find_workspace() as ws, working("Splitting"):
+        with find_workspace() as ws, holding(ws, "curate split", wait), working("Splitting"):
             result = split_workspace(
                 ws, parsed, seed, "" if stratify is None else stratify, reshuffle
             )

@@ -12,6 +12,7 @@ from rich.table import Table
 from curate.checks.base import PILLARS
 from curate.checks.report import export_note, to_json, to_markdown
 from curate.checks.verdict import CODE_PILLAR, ValidationResult
+from curate.cli.locking import WAIT_HELP, holding
 from curate.cli.output import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -29,10 +30,14 @@ Examples:
   curate validate chats.jsonl --target llama3-8k --report report.md
   curate validate --json | jq .scores          (in a workspace: stores the results)
   curate validate data.jsonl --rubric my-rubric.yaml --judge
+  curate validate --wait 60     (queue behind another command changing the workspace)
 
 Each reason code has a severity in the rubric (severity:): error (the record
 is left out of an export by default), warning (scored, kept) or info.
-Exit codes: 0 the dataset passes the rubric; 1 it fails; 2 usage error or unreadable input."""
+In a workspace, validate stores its results, so while another command changes the workspace
+it refuses at once naming it, or waits up to --wait seconds (checking a FILE never waits).
+Exit codes: 0 the dataset passes the rubric; 1 it fails; 2 usage error, unreadable input or
+a busy workspace."""
 
 RUBRIC_EXAMPLES = """\b
 Examples:
@@ -66,12 +71,13 @@ def validate_command(
         Path | None, typer.Option("--report", help="Also write a readable Markdown report here.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Failed records shown in the table.")] = 20,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Workspace only: " + WAIT_HELP, show_default=False)] = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the results as one JSON object.")] = False,
 ) -> None:
     """Run the quality checklist (accuracy, consistency, diversity, completeness, format,
     plus safety and readiness) and give a verdict against the rubric."""
     with cli_errors():
-        result = _run(input, rubric, target, from_, where, judge)
+        result = _run(input, rubric, target, from_, where, judge, wait)
         if report is not None:
             from curate.io.atomic import atomic_path
 
@@ -93,6 +99,7 @@ def _run(
     fmt: str | None,
     where: list[str] | None,
     judge: bool,
+    wait: float = 0.0,
 ) -> ValidationResult:
     from curate.checks.rubric import load_rubric
     from curate.checks.runner import validate_records
@@ -112,7 +119,7 @@ def _run(
     from curate.checks.annotate import validate_workspace, workspace_rubric
     from curate.workspace import find_workspace
 
-    with find_workspace() as ws:
+    with find_workspace() as ws, holding(ws, "curate validate", wait):
         rubric = workspace_rubric(ws, rubric_path)
         rubric.target(target)
         with record_progress("Checking", ws.store.count()) as progress:

@@ -17,6 +17,7 @@ from curate.export.verify import verify_file
 from curate.io.atomic import atomic_path
 from curate.io.write import open_row_writer
 from curate.split.ratios import SPLITS
+from curate.store.lock import exclusive
 
 CARD = "README.md"
 
@@ -93,6 +94,7 @@ def write_export(
     return ExportResult(out, plan, files, manifest)
 
 
+@exclusive("curate export")
 def export_workspace(
     ws: Any, fmt: str, out: str | Path, *, name: str | None = None, **options: Any
 ) -> ExportResult:

@@ -8,6 +8,7 @@ from typing import Any
 from curate.split.assign import Unit, plan_split
 from curate.split.facts import Fact, load_clusters, load_facts, load_prompt_groups
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
+from curate.store.lock import exclusive
 
 # Records that can still be exported; rejected ones and versions replaced by an edit keep
 # whatever split they had and are not assigned.
@@ -165,6 +166,7 @@ def settings_changed(before: dict[str, Any] | None, now: dict[str, Any]) -> list
     return [name for key, name in names.items() if key in before and before[key] != now.get(key)]
 
 
+@exclusive("curate split")
 def split_workspace(
     ws: Any,
     ratios: Ratios | None = None,

@@ -13,26 +13,40 @@ host, command with secrets masked, start time) so that a second command can say 
 working on the workspace. A second command either refuses at once (``wait=0``) or waits up
 to ``wait`` seconds, then refuses with :class:`WorkspaceBusy` (exit 2).
 
+Library functions that change a workspace hold it through :func:`exclusive`, which takes it
+``reentrant``: when the calling thread holds the lock already (a locked stage calling another,
+a CLI command that took it with ``--wait``, a caller queueing with
+``with ws.lock("my job").hold(wait=60): dedupe_workspace(ws)``) it is granted at once and the
+outer holder stays named; any other taker, another thread or process included, is refused.
+
 Network file systems may not honour ``flock``; keep workspaces on a local disk.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 from curate.errors import CurateError
 from curate.records import now_iso
 
 LOCK_FILE = "lock"
 POLL_S = 0.1
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_held: dict[tuple[str, int], WorkspaceLock] = {}  # (lock file, thread) -> its outer holder
+_held_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -69,15 +83,27 @@ class WorkspaceLock:
         self.path = Path(state_dir) / LOCK_FILE
         self.command = command
         self._file: IO[str] | None = None
+        self._inner = False  # granted inside the same thread's outer hold
 
     @property
     def held(self) -> bool:
-        return self._file is not None
+        return self._file is not None or self._inner
 
-    def acquire(self, wait: float = 0.0) -> WorkspaceLock:
-        """Take the lock, waiting up to ``wait`` seconds; WorkspaceBusy when it stays taken."""
-        if self._file is not None:
+    def _key(self) -> tuple[str, int]:
+        return (os.path.abspath(self.path), threading.get_ident())
+
+    def acquire(self, wait: float = 0.0, reentrant: bool = False) -> WorkspaceLock:
+        """Take the lock, waiting up to ``wait`` seconds; WorkspaceBusy when it stays taken.
+        ``reentrant``: granted at once when this thread holds it already (through another
+        object), which keeps it until that one releases."""
+        if self.held:
             return self
+        if reentrant:
+            with _held_guard:
+                outer = _held.get(self._key())
+            if outer is not None and outer.held:
+                self._inner = True
+                return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
         start = time.monotonic()
@@ -99,13 +125,20 @@ class WorkspaceLock:
         handle.write(json.dumps(info))
         handle.flush()
         self._file = handle
+        with _held_guard:
+            _held[self._key()] = self
         return self
 
     def release(self) -> None:
-        """Give the lock back (the file stays; its content no longer names a holder)."""
+        """Give the lock back (the file stays; its content no longer names a holder). An inner
+        hold gives back nothing: the outer holder keeps the lock until it releases."""
+        self._inner = False
         handle, self._file = self._file, None
         if handle is None:
             return
+        with _held_guard:
+            if _held.get(self._key()) is self:
+                del _held[self._key()]
         try:
             handle.seek(0)
             handle.truncate()
@@ -130,9 +163,9 @@ class WorkspaceLock:
         )
 
     @contextmanager
-    def hold(self, wait: float = 0.0) -> Iterator[WorkspaceLock]:
+    def hold(self, wait: float = 0.0, reentrant: bool = False) -> Iterator[WorkspaceLock]:
         """``with lock.hold():`` take the lock for the block."""
-        self.acquire(wait)
+        self.acquire(wait, reentrant)
         try:
             yield self
         finally:
@@ -143,6 +176,25 @@ class WorkspaceLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def exclusive(command: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Decorate a library function whose first argument is a workspace: it runs holding the
+    workspace lock (refusing at once with :class:`WorkspaceBusy` when another process holds
+    it), named ``command`` unless the caller holds the lock already."""
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            ws: Any = args[0] if args else next(
+                v for v in kwargs.values() if hasattr(v, "state_dir")
+            )
+            with WorkspaceLock(ws.state_dir, command).hold(reentrant=True):
+                return fn(*args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def _try_lock(handle: IO[str]) -> bool:

@@ -196,7 +196,7 @@ def synthesize(
     if not options.dry_run:
         command = options.command or _command(options)
         try:
-            lock = workspace.lock(command).acquire(options.lock_wait)
+            lock = workspace.lock(command).acquire(options.lock_wait, reentrant=True)
         except WorkspaceBusy as exc:
             exc.fix = "Let it finish (or stop it), or pass --wait SECONDS to queue behind it."
             raise
