@@ -27,8 +27,8 @@ def tree(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.endswith(("-shm", "-wal"))  # SQLite's shared memory
-    }
+        if p.is_file() and not p.as_posix().endswith(("-shm", "-wal", ".curate/lock"))
+    }  # SQLite's shared memory and the workspace lock change as commands run
 
 
 def cli(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
