@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from train.turns import IGNORE, ChatFormat, EndOfTurn, label_turns
+from train.turns import IGNORE, ChatFormat, EndOfTurn, label_turns, trim_after_end_of_turn
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ def encode_sft(
         labels = [
             t if i >= start and (mask is None or mask[i]) else IGNORE for i, t in enumerate(ids)
         ]
+        if mask is not None:
+            labels = trim_after_end_of_turn(tokenizer, ids, labels, fmt.end_of_turn.ids)
         return Encoded(ids, labels)
     if isinstance(row.get("prompt"), str) and isinstance(row.get("completion"), str):
         prompt_ids = tokenizer(text=row["prompt"])["input_ids"]

@@ -294,7 +294,8 @@ def _check_mask(
     if chat is None:
         return False
     eot = fmt.end_of_turn.text if fmt else ""
-    problem = mask_problem(tokenizer, chat[0], enc.input_ids, enc.labels, eot, chat[1])
+    template = fmt.template if fmt else None
+    problem = mask_problem(tokenizer, chat[0], enc.input_ids, enc.labels, eot, chat[1], template)
     if problem and "assistant_mask_mismatch" not in report.codes():
         how = fmt.how if fmt else "the model's own"
         report.refuse(

@@ -263,6 +263,38 @@ def chat_format(tokenizer: Any, assistant_only: bool) -> ChatFormat:
     )
 
 
+def trim_after_end_of_turn(
+    tokenizer: Any, ids: list[int], labels: list[int], eot_ids: tuple[int, ...]
+) -> list[int]:
+    """Labels with the whitespace after each trained end-of-turn token left out of the loss.
+
+    Generation markers may close after a template's newline (``<|im_end|>\\n``); generation
+    stops at the end-of-turn token, so nothing after it is learnt.
+    """
+    if not eot_ids:
+        return labels
+    out = list(labels)
+    for index, token_id in enumerate(ids):
+        if out[index] == IGNORE or token_id not in eot_ids:
+            continue
+        after = index + 1
+        while after < len(ids) and out[after] != IGNORE and ids[after] not in eot_ids:
+            after += 1
+        if not tokenizer.decode(ids[index + 1 : after]).strip():
+            out[index + 1 : after] = [IGNORE] * (after - index - 1)
+    return out
+
+
+def generation_prompt(tokenizer: Any, template: str | None = None) -> str:
+    """What the template writes to open an assistant turn (``<|im_start|>assistant\\n``)."""
+    try:
+        before = render(tokenizer, PROBE[:1], template)
+        after = render(tokenizer, PROBE[:1], template, generation=True)
+    except Exception:  # a template that cannot render the probe
+        return ""
+    return after[len(before) :] if after.startswith(before) else ""
+
+
 def mask_problem(
     tokenizer: Any,
     messages: list[dict[str, Any]],
@@ -270,12 +302,14 @@ def mask_problem(
     labels: list[int],
     eot: str,
     first: int = 0,
+    template: str | None = None,
 ) -> str | None:
     """Why the labels do not decode to the assistant turns' contents, or None when they do.
 
-    Each run of trained tokens must decode to one assistant turn's content (with the names of
-    the functions it calls, when it calls any) followed by the end-of-turn token; whitespace is
-    ignored.
+    Each run of trained tokens must decode to one assistant turn: what the template writes for
+    it (an empty reasoning block, tool calls) ending in the turn's content, or holding it and
+    the names of the functions it calls, then the end-of-turn token, and never the header that
+    opens an assistant turn nor what another turn says. Whitespace is ignored.
     """
     runs: list[list[int]] = []
     previous = IGNORE
@@ -288,11 +322,19 @@ def mask_problem(
     turns = [m for m in messages[first:] if m.get("role") == "assistant"]
     if len(runs) != len(turns):
         return f"{len(runs)} trained span(s) for {len(turns)} assistant turn(s)"
+    header = _squash(generation_prompt(tokenizer, template))
+    prompts = [  # what others say, long enough not to turn up in template text by chance
+        {"role": str(m.get("role")), "text": _squash(str(m.get("content") or ""))}
+        for m in messages
+        if m.get("role") != "assistant" and len(_squash(str(m.get("content") or ""))) >= 8
+    ]
     for number, (run, message) in enumerate(zip(runs, turns, strict=True), start=1):
         text = tokenizer.decode(run)
         if eot and not text.rstrip().endswith(eot):
             return f"assistant turn {number} is trained as {_short(text)}, without the end-of-turn token {eot}"
         body = _squash(text.rstrip()[: -len(eot)] if eot else text)
+        if header and header in body:
+            return f"assistant turn {number} is trained as {_short(text)}, its header included"
         content = _squash(str(message.get("content") or ""))
         calls = message.get("tool_calls") or []
         missing = [name for name in _call_names(calls) if _squash(name) not in body]
@@ -301,12 +343,19 @@ def mask_problem(
                 f"assistant turn {number} calls {', '.join(missing)}, but the template renders "
                 f"it as {_short(text)}"
             )
-        fits = content in body if calls else body == content
+        fits = content in body if calls else body.endswith(content)
         if not fits:
             return (
                 f"assistant turn {number} is trained as {_short(text)} but says "
                 f"{_short(str(message.get('content') or ''))}"
             )
+        rest = body.replace(content, "", 1) if calls else body[: len(body) - len(content)]
+        for other in prompts:
+            if other["text"] in rest:
+                return (
+                    f"assistant turn {number} is trained as {_short(text)}, the "
+                    f"{other['role']} turn included"
+                )
     return None
 
 

@@ -391,3 +391,49 @@ def test_labels_are_each_assistant_turn_and_its_end_of_turn_token(
         assert _label_by_prefixes(tok, full, spans) == (enc.input_ids, enc.labels)
 
     check()
+
+
+def test_qwen3_whose_earlier_turns_render_differently_uses_trls_training_variant() -> None:
+    # Qwen3 writes an empty reasoning block only into the last assistant turn, so the prefixes
+    # of a two-exchange conversation differ; TRL ships a prefix-preserving variant with markers
+    from pathlib import Path as _Path
+
+    import trl
+
+    from train import tiny
+    from train.encode import chat_turns, encode_sft
+    from train.turns import chat_format, mask_problem
+
+    template = (_Path(trl.__file__).parent / "chat_templates" / "qwen3.jinja").read_text("utf-8")
+    tok = tiny.build_tokenizer(
+        TEXTS,
+        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"],
+        chat_template=template,
+        eos_token="<|im_end|>",
+    )
+    fmt = chat_format(tok, True)
+    assert fmt.how == "TRL's training variant of the model's template" and fmt.markers
+    row = {"messages": _conversation(1, True, 2)}
+    enc = encode_sft(row, tok, fmt, True)
+    runs = [tok.decode(run) for run in _runs(enc.input_ids, enc.labels)]
+    answers = [m["content"] for m in row["messages"] if m["role"] == "assistant"]
+    # the variant's markers close after the newline; nothing after <|im_end|> is learnt
+    assert runs == [f"<think>\n\n</think>\n\n{a}<|im_end|>" for a in answers]
+    messages, first = chat_turns(row)
+    assert (
+        mask_problem(tok, messages, enc.input_ids, enc.labels, "<|im_end|>", first, fmt.template)
+        is None
+    )
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_the_rendered_sample_check_refuses_labels_that_take_in_the_prompt(name: str) -> None:
+    from train.encode import encode_sft
+    from train.turns import chat_format, mask_problem
+
+    family = FAMILIES[name]
+    tok = family.tokenizer(TEXTS)
+    messages = _conversation(0, family.system, 1)
+    whole = encode_sft({"messages": messages}, tok, chat_format(tok, False), False)
+    problem = mask_problem(tok, messages, whole.input_ids, whole.labels, family.end_of_turn)
+    assert problem is not None
