@@ -85,6 +85,21 @@ def special_ids(tokenizer: Any) -> set[int]:
     return found
 
 
+def _render_probe(tokenizer: Any, template: str | None) -> tuple[str, str, str] | None:
+    """The probe's question alone, with the generation prompt, and with the answer; a
+    system message is added for templates that require one. None when nothing renders."""
+    for system in ([], [{"role": "system", "content": "Be brief."}]):
+        try:
+            return (
+                render(tokenizer, system + PROBE[:1], template),
+                render(tokenizer, system + PROBE[:1], template, generation=True),
+                render(tokenizer, system + PROBE, template),
+            )
+        except Exception:  # a template may refuse a conversation without a system message
+            continue
+    return None
+
+
 def end_of_turn(tokenizer: Any, template: str | None = None) -> EndOfTurn:
     """The first special token after the answer in a rendered one-turn probe conversation.
 
@@ -92,11 +107,10 @@ def end_of_turn(tokenizer: Any, template: str | None = None) -> EndOfTurn:
     >>> end_of_turn(tiny.build_tokenizer(["hello there"])).text
     '<|im_end|>'
     """
-    try:
-        prompt = render(tokenizer, PROBE[:1], template, generation=True)
-        full = render(tokenizer, PROBE, template)
-    except Exception:  # a template that cannot render the probe names no end-of-turn token
+    rendered = _render_probe(tokenizer, template)
+    if rendered is None:  # a template that cannot render the probe names no end-of-turn token
         return EndOfTurn()
+    _, prompt, full = rendered
     at = full.find(PROBE_ANSWER, len(prompt) if full.startswith(prompt) else 0)
     if at < 0:
         return EndOfTurn()
@@ -287,11 +301,10 @@ def trim_after_end_of_turn(
 
 def generation_prompt(tokenizer: Any, template: str | None = None) -> str:
     """What the template writes to open an assistant turn (``<|im_start|>assistant\\n``)."""
-    try:
-        before = render(tokenizer, PROBE[:1], template)
-        after = render(tokenizer, PROBE[:1], template, generation=True)
-    except Exception:  # a template that cannot render the probe
+    rendered = _render_probe(tokenizer, template)
+    if rendered is None:
         return ""
+    before, after, _ = rendered
     return after[len(before) :] if after.startswith(before) else ""
 
 

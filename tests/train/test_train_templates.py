@@ -437,3 +437,24 @@ def test_the_rendered_sample_check_refuses_labels_that_take_in_the_prompt(name: 
     whole = encode_sft({"messages": messages}, tok, chat_format(tok, False), False)
     problem = mask_problem(tok, messages, whole.input_ids, whole.labels, family.end_of_turn)
     assert problem is not None
+
+
+def test_end_of_turn_of_a_template_that_requires_a_system_message() -> None:
+    import doctest
+
+    import train.turns
+    from train import tiny
+    from train.turns import end_of_turn, generation_prompt, stop_token_ids
+
+    assert doctest.testmod(train.turns).failed == 0
+    strict = (
+        "{%- if messages[0]['role'] != 'system' %}{{ raise_exception('system first') }}{%- endif %}"
+        + tiny.CHATML_TEMPLATE
+    )
+    tok = tiny.build_tokenizer(TEXTS, chat_template=strict, eos_token="<|endoftext|>")
+    assert end_of_turn(tok).text == "<|im_end|>"
+    assert generation_prompt(tok) == "<|im_start|>assistant\n"
+    assert stop_token_ids(tok) == [
+        tok.convert_tokens_to_ids("<|im_end|>"),
+        tok.convert_tokens_to_ids("<|endoftext|>"),
+    ]
