@@ -19,7 +19,7 @@ import typer
 import curate.cli
 from curate.cli.output import cli_errors, literal_help, version_callback
 
-_NOT_COMMANDS = {"main", "output"}
+_NOT_COMMANDS = {"main", "output", "terminal"}
 
 HELP = (
     "Build, check and convert fine-tuning datasets.\n\n"

@@ -46,6 +46,7 @@ def test_curate_convert_imports_no_other_command_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     loaded = set(done.stdout.split("MODULES", 1)[1].split())
-    commands = {m for m in loaded if m.startswith("curate.cli.")} - {"curate.cli.main", "curate.cli.output"}
+    shared = {"curate.cli.main", "curate.cli.output", "curate.cli.terminal"}
+    commands = {m for m in loaded if m.startswith("curate.cli.")} - shared
     assert commands == {"curate.cli.convert"}
     assert not {"curate.synth.generate", "curate.workspace", "curate.store"} & loaded
