@@ -528,7 +528,7 @@ def million(n: int, workers: int | None) -> bool:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["grid", "library", "cli"], help="run one part")
+    ap.add_argument("--only", choices=["grid", "library", "cli", "million"], help="run one part")
     ap.add_argument("--docs", type=int, default=10_000, help="documents for the library part")
     ap.add_argument("--records", type=int, default=CLI_RECORDS, help="workspace records for the cli part")
     ap.add_argument("--workers", type=int, default=None, help="processes (default: automatic)")
@@ -542,7 +542,7 @@ def main(argv: list[str]) -> int:
         ok = speed_and_accuracy(args.docs, args.workers) and ok
     if args.only in (None, "cli"):
         ok = end_to_end(args.records) and ok
-    if args.million:
+    if args.million or args.only == "million":
         ok = million(args.million_n, args.workers) and ok
     return 0 if ok else 1
 
