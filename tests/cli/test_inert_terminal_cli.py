@@ -93,8 +93,13 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("inspect", EVIL_NAME),
         ("validate", EVIL_NAME),
         ("convert", EVIL_NAME, "-o", "out.json", "--to", "alpaca"),
+        ("split", "--stratify", "category"),
+        ("export", "--format", "openai-jsonl", "--out", "exported"),
     ],
-    ids=["status", "dedupe-show", "validate", "inspect", "validate-file", "convert"],
+    ids=[
+        "status", "dedupe-show", "validate", "inspect", "validate-file", "convert", "split",
+        "export",
+    ],
 )
 def test_commands_show_control_characters_visibly(
     ws: Path, args: tuple[str, ...], terminal: bool
