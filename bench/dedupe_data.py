@@ -25,11 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 EDIT_RATES = (0.0, 0.01, 0.024, 0.05, 0.09)
-FUNCTION = (
-    "the of and to a in is that it for as with was on be by this are or at from an but not "
-    "have which can you your if will more one all their so also has they been when there than "
-    "most about these only other into its would some what how each such we our may"
-).split()
+FUNCTION = ["the", "of", "and", "to", "a", "in", "is", "that", "it", "for", "as", "with", "was", "on", "be", "by", "this", "are", "or", "at", "from", "an", "but", "not", "have", "which", "can", "you", "your", "if", "will", "more", "one", "all", "their", "so", "also", "has", "they", "been", "when", "there", "than", "most", "about", "these", "only", "other", "into", "its", "would", "some", "what", "how", "each", "such", "we", "our", "may"]
 TEMPLATES = (
     "Explain {e} to a beginner in a few sentences.",
     "Write a short poem about {e}.",
