@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from curate.cli.locking import WaitOpt
 from curate.cli.output import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -167,14 +168,7 @@ def synth_command(
             "--pairs-from-sft", help="Turn the workspace's SFT records into preference pairs."
         ),
     ] = False,
-    wait: Annotated[
-        float,
-        typer.Option(
-            "--wait",
-            help="Seconds to wait for another command holding the workspace (default: refuse "
-            "at once, naming it).",
-        ),
-    ] = 0.0,
+    wait: WaitOpt = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Generate synthetic records into the workspace, pending review."""
