@@ -314,6 +314,11 @@ def accelerate_config_cmd(
             )
 
 
+# `train openai`: managed fine-tuning on OpenAI's servers (train/openai_cli.py)
+from train.openai_cli import app as _openai_app  # noqa: E402
+
+app.add_typer(_openai_app, name="openai")
+
 literal_help(app)
 
 

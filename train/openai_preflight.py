@@ -145,9 +145,9 @@ def run_preflight(
     n_train = train.rows if train else 0
     epochs = n_epochs or default_epochs(n_train)
     note = (
-        f"{epochs} epochs as given (--n-epochs)"
+        "as given (--n-epochs)"
         if n_epochs
-        else f"{epochs} epochs: the number OpenAI picks for {n_train} examples when n_epochs is "
+        else f"the number OpenAI picks for {n_train} examples when n_epochs is "
         f"auto, estimated as in {EPOCHS_SOURCE}"
     )
     trained = (train.billed_tokens if train else 0) * epochs
