@@ -65,7 +65,7 @@ def preflight(console: Any, report: PreflightReport) -> None:
         sched = p.get("schedule")
         if sched:
             evals = (
-                f", {sched['evaluations_planned']} evaluations"
+                f", {sched['evaluations_planned']} evaluation(s)"
                 if sched["evaluations_planned"]
                 else ", no validation split"
             )
