@@ -208,7 +208,7 @@ def _run(
     client = Client(base_url)
 
     def say(text: str) -> None:
-        view.print(text, markup=False, highlight=False)
+        view.print(text, markup=False, highlight=False, soft_wrap=True)
 
     manifest, job = start_or_attach(
         client, spec, output_dir, report.to_dict(), resume=resume, restart=restart, say=say
@@ -231,6 +231,7 @@ def _run(
             f"Run manifest: {output_dir / 'run_manifest.json'}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -258,8 +259,11 @@ def _follow(client, job, output_dir, manifest, poll_interval, view, follow) -> A
                     total=data.get("total_steps"),
                     metrics=f"loss {loss:.4f}" if isinstance(loss, int | float) else "",
                 )
-                return
-            view.print(f"  {event.level}: {event.message}", markup=False, highlight=False)
+                if err.is_terminal:  # the bar shows it; a log keeps every step
+                    return
+            view.print(
+                f"  {event.level}: {event.message}", markup=False, highlight=False, soft_wrap=True
+            )
 
         def on_status(current: Any) -> None:
             bar.update(task, description=f"{current.id} {current.status}")
