@@ -291,3 +291,23 @@ def test_row_rules_of_openai_chat_fine_tuning() -> None:
     bad = json.loads(json.dumps(good))
     bad["messages"][2]["tool_call_id"] = "call_9"
     assert set(codes(bad)) == {"invalid_tool_call"}  # answers no call; call_1 unanswered
+
+
+def test_the_cancel_flag_cancels_the_recorded_job(
+    export: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    from train.openai_job import Client, JobSpec, start_or_attach
+    from train.openai_preflight import run_preflight
+
+    out = tmp_path / "run"
+    with FakeFineTuning("hold") as server:
+        report = run_preflight(export, MODEL)
+        spec = JobSpec(str(export), report.manifest_sha256, MODEL, {"n_epochs": 1}, "x")
+        _, job = start_or_attach(Client(server.url), spec, out, report.to_dict())
+        result = invoke("--cancel", "--output-dir", str(out), "--base-url", server.url, "--json",
+                        env=env)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["status"] == "cancelled"
+        assert server.jobs[job.id]["status"] == "cancelled"
+    nothing = invoke("cancel", str(tmp_path / "empty"), env=env)
+    assert nothing.exit_code == 2 and "records no OpenAI fine-tuning job" in nothing.stderr
