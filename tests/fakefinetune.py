@@ -32,6 +32,7 @@ class FakeFineTuning:
     def __init__(self, outcome: str = "succeeded", steps: int = 3) -> None:
         self.outcome = outcome
         self.steps = steps
+        self.list_status: int | None = None  # answer GET /fine_tuning/jobs with this error
         self.files: dict[str, dict[str, Any]] = {}
         self.contents: dict[str, bytes] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -223,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path, query, _ = self._begin("GET")
         fake = self.fake
+        if path == "/v1/fine_tuning/jobs" and fake.list_status:
+            self._send(fake.list_status, _error("Unknown parameter: 'metadata'.", "invalid_request_error"))
+            return
         if path == "/v1/fine_tuning/jobs":
             wanted = {k[9:-1]: v for k, v in query.items() if k.startswith("metadata[")}
             with fake.lock:

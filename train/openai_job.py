@@ -203,11 +203,7 @@ def start_or_attach(
         say(f"re-attached to {job.id} ({job.status}), recorded in {output_dir / MANIFEST}")
         return manifest, job
     if not restart:
-        with client.calls("list fine-tuning jobs"):
-            listed = jobs.list(metadata={RUN_KEY: spec.run_key}, limit=20)
-            found = [
-                j for j in listed.data if (j.metadata or {}).get(RUN_KEY) == spec.run_key
-            ]
+        found = _listed(client, spec, say)
         live = [j for j in found if j.status not in ("failed", "cancelled")] or found
         if live:
             job = live[0]
@@ -243,6 +239,21 @@ def start_or_attach(
     write_manifest(output_dir, manifest)
     say(f"created {job.id} ({job.status})")
     return manifest, job
+
+
+def _listed(client: Client, spec: JobSpec, say: Callable[[str], None]) -> list[Any]:
+    """This run's jobs at OpenAI, newest first, by the run key in their metadata.
+
+    The lookup is best effort: a server that refuses the metadata filter (some OpenAI-compatible
+    ones) leaves the run manifest as the only record; one that ignores it is filtered here.
+    """
+    try:
+        with client.calls("list fine-tuning jobs"):
+            listed = client.api.fine_tuning.jobs.list(metadata={RUN_KEY: spec.run_key}, limit=20)
+    except OpenAIRefused as exc:
+        say(f"note: jobs could not be listed ({exc.message}); relying on the run manifest")
+        return []
+    return [j for j in listed.data if (j.metadata or {}).get(RUN_KEY) == spec.run_key]
 
 
 def _files_of(job: Any) -> dict[str, Any]:

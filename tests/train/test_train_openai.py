@@ -311,3 +311,16 @@ def test_the_cancel_flag_cancels_the_recorded_job(
         assert server.jobs[job.id]["status"] == "cancelled"
     nothing = invoke("cancel", str(tmp_path / "empty"), env=env)
     assert nothing.exit_code == 2 and "records no OpenAI fine-tuning job" in nothing.stderr
+
+
+def test_a_server_that_cannot_list_jobs_still_runs_and_reattaches_from_the_manifest(
+    export: Path, succeeding: FakeFineTuning, tmp_path: Path, env: dict[str, str]
+) -> None:
+    succeeding.list_status = 400
+    out = tmp_path / "run"
+    first = invoke(*run_args(export, succeeding, out), env=env)
+    assert first.exit_code == 0, first.output
+    assert "jobs could not be listed" in first.stdout
+    again = invoke(*run_args(export, succeeding, out), env=env)
+    assert again.exit_code == 0 and "re-attached to " in again.stdout
+    assert succeeding.count("POST", JOBS) == 1 and succeeding.count("POST", "/v1/files") == 2
