@@ -319,6 +319,9 @@ from train.openai_cli import app as _openai_app  # noqa: E402
 
 app.add_typer(_openai_app, name="openai")
 
+from train.ab_cli import ab_app  # noqa: E402 - the `train ab` group lives in its own module
+
+app.add_typer(ab_app, name="ab")
 literal_help(app)
 
 
