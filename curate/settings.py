@@ -123,11 +123,29 @@ class ReviewKeys(_Section):
         return self
 
 
+class ABKeys(_Section):
+    """Verdict keys of the blind A/B review (`curate review --ab`); next, previous, undo and
+    quit are the review screen's keys."""
+
+    left: str = "1"
+    right: str = "2"
+    tie: str = "t"
+    both_bad: str = "b"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ABKeys:
+        keys = list(self.model_dump().values())
+        if any(not k for k in keys) or len(set(keys)) != len(keys):
+            raise ValueError("the A/B verdict keys must be four different keys")
+        return self
+
+
 class ReviewSettings(_Section):
     """Who reviews (recorded with every decision) and the review screen's keys."""
 
     reviewer: str = Field(default_factory=default_reviewer, min_length=1)
     keys: ReviewKeys = Field(default_factory=ReviewKeys)
+    ab_keys: ABKeys = Field(default_factory=ABKeys)
 
 
 class ExportSettings(_Section):
@@ -240,6 +258,13 @@ swap = "w"
 dashboard = "d"
 help = "?"
 quit = "q"
+
+# The blind A/B review's verdict keys (curate review --ab FILE).
+[review.ab_keys]
+left = "1"
+right = "2"
+tie = "t"
+both_bad = "b"
 
 [export]
 # true: export only real records a person approved (synthetic ones always need approval).

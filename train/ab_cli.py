@@ -112,3 +112,105 @@ def generate_cmd(
                 f"Review them blind: curate review --ab {out}",
                 highlight=False,
             )
+
+
+def open_decisions(file: Path, decisions: Path | None) -> tuple[list[Any], Any]:
+    """The A/B items of ``file`` and the store of their decisions."""
+    from curate.ab.abfile import file_key, read_ab
+    from curate.ab.decisions import DecisionStore, decisions_path
+
+    items = read_ab(file)
+    return items, DecisionStore(decisions or decisions_path(file), file_key(items))
+
+
+DECISIONS_HELP = "Decisions file (default: the workspace's, else FILE.decisions.sqlite)."
+
+
+@ab_app.command(
+    "report",
+    epilog="Examples: train ab report ab.jsonl  |  train ab report ab.jsonl --json --png ab.png",
+)
+def report_cmd(
+    file: Annotated[Path, typer.Argument(help="A/B file written by train ab.")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help=DECISIONS_HELP)] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write a chart here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Unblind the verdicts: A vs B wins, ties, 95% interval, per category, and the matrix."""
+    from train.cli import domain_errors
+    from train.cli import out as console
+
+    with domain_errors():
+        from curate.ab.report import build_report, write_png
+
+        items, store = open_decisions(file, decisions)
+        try:
+            report = build_report(items, store.latest("human"), store.latest("judge"), file)
+        finally:
+            store.close()
+        if png is not None:
+            write_png(report, png)
+        if as_json:
+            print(json.dumps(report, indent=2))
+            return
+        show_report(console, report)
+        if png is not None:
+            console.print(f"chart: {png}", highlight=False)
+
+
+def show_report(console: Any, report: dict[str, Any]) -> None:
+    """The report as a few lines and two tables."""
+    from rich.table import Table
+
+    from curate.ab.report import describe, summary_lines
+    from curate.inert import inert
+
+    models = report["models"]
+    console.print(
+        f"A = {inert(describe(models.get('A', {})))}   B = {inert(describe(models.get('B', {})))}",
+        highlight=False,
+        markup=False,
+    )
+    for who in ("human", "judge"):
+        if report[who]["judged"]:
+            console.print(summary_lines(report[who], who), highlight=False, markup=False)
+    agree = report.get("agreement")
+    if agree and agree["items"]:
+        kappa = "n/a" if agree["kappa"] is None else f"{agree['kappa']:.2f}"
+        console.print(
+            f"judge and people agree on {agree['agreeing']}/{agree['items']} items "
+            f"(Cohen's kappa {kappa})",
+            highlight=False,
+        )
+    matrix = Table(title="A vs B")
+    for column in ("measure", "A", "B"):
+        matrix.add_column(column, justify="left" if column == "measure" else "right")
+
+    def fmt(value: Any, pct: bool = True) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.0%}" if pct else f"{value:.2f}s"
+
+    m = report["matrix"]
+    for label, key, pct in (
+        ("format compliance (rubric answer checks)", "format_compliance", True),
+        ("mean latency", "mean_latency_s", False),
+        ("preference (people)", "human_preference", True),
+        ("preference (judge)", "judge_preference", True),
+    ):
+        matrix.add_row(label, fmt(m["A"][key], pct), fmt(m["B"][key], pct))
+    console.print(matrix)
+    cats = Table(title="per category (people; judge in brackets)")
+    for column in ("category", "A wins", "B wins", "ties", "both bad", "A win rate"):
+        cats.add_column(column, justify="left" if column == "category" else "right")
+    for name, both in report["by_category"].items():
+        h, j = both["human"], both["judge"]
+
+        def cell(key: str, h: dict[str, Any] = h, j: dict[str, Any] = j) -> str:
+            return f"{h[key]} [{j[key]}]" if j["judged"] else str(h[key])
+
+        rate = fmt(h["a_win_rate"])
+        cats.add_row(
+            inert(name), cell("a_wins"), cell("b_wins"), cell("ties"), cell("both_bad"), rate
+        )
+    console.print(cats)

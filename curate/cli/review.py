@@ -22,6 +22,7 @@ Examples:
   curate review --search "window function"
   curate review --json-decisions              # the decision log, JSON lines
   curate review --json-decisions audit.jsonl  # ... into a file
+  curate review --ab ab.jsonl                 # blind A/B verdicts on a `train ab` file
 
 Keys: a approve, r reject (with a reason), e edit (a new version),
 s skip, u undo, n/p next/previous, / search, f filters,
@@ -91,6 +92,14 @@ def review_command(
             help="Print every review event (who, when, what, previous state) as JSON lines and exit.",
         ),
     ] = False,
+    ab: Annotated[
+        Path | None,
+        typer.Option(
+            "--ab",
+            help="Blind A/B review of a `train ab` file: Left/Right answers, 1 left better, "
+            "2 right better, t tie, b both bad ([review.ab_keys]).",
+        ),
+    ] = None,
 ) -> None:
     """Review records one at a time: approve, reject, edit, skip; failing and synthetic first."""
     with cli_errors():
@@ -104,6 +113,9 @@ def review_command(
                 f"Unexpected argument '{file}'.",
                 "A file name goes only with --json-decisions.",
             )
+        if ab is not None:
+            review_ab(ab, reviewer)
+            return
         QueueFilters.build(origin, tag, check, cluster, search, state)  # fail before importing
         if cluster:
             require_cluster(cluster.strip())
@@ -131,6 +143,21 @@ def review_command(
             app.run()
         finally:
             app.workspace.close()
+
+
+def review_ab(path: Path, reviewer: str | None) -> None:
+    """The blind A/B review of ``path`` (verdicts in the workspace, else beside the file)."""
+    from curate.ab.abfile import read_ab
+
+    read_ab(path)  # a bad file fails before the terminal check
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("curate review --ab needs a terminal.", "Run it in a terminal.")
+    from curate.errors import require
+
+    require("textual", "tui")
+    from curate.review.tui.ab import create_ab_app
+
+    create_ab_app(path, reviewer=reviewer).run()
 
 
 def register(app: typer.Typer) -> None:
