@@ -35,6 +35,7 @@ PLACEHOLDER_RE = re.compile(
     r"\{\{\s*[\w.\- ]{1,40}\s*\}\}"
     r"|<\s*(?:PLACEHOLDER|INSERT[\w ]*|[A-Z]+_[A-Z_]+)\s*>"
     r"|\[(?:INSERT|PLACEHOLDER|TODO|TBD)\b[^\]\n]{0,60}\]"
+    r"|\[\s*your\s+[\w'’ ]{1,30}\](?![(\[:])"  # [Your Name], not a link "[your page](url)"
     r"|<\s*(?:your|insert|enter|add|put)\s+(?:[\w-]+\s+){0,3}?(?:answer|response|text|code|content|here)\b[^<>\n=]{0,20}>"
     r"|\bLorem ipsum\b",
     re.I,
