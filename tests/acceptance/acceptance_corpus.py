@@ -432,6 +432,35 @@ REJECTED = [
     "Skip the research on {b}, experience is overrated.",
     "Spend at least {n} hundred dollars on {a} or do not bother.",
 ]
+FOLLOW = ["Can you give me a concrete example?", "Thanks. What about {b}?",
+          "How would that change for {who}?", "What should I do first this {time}?"]
+# Text that looks like a credential but is none: documentation examples and placeholders.
+LOOKALIKES = [
+    ("How do I configure the AWS CLI for the first time?",
+     "Run `aws configure` and paste your access key and secret when asked. The AWS documentation "
+     "uses AKIAIOSFODNN7EXAMPLE as its example access key; it is not a working credential."),
+    ("What do GitHub personal access tokens look like?",
+     "Classic tokens start with the prefix ghp_ followed by 36 characters, and fine-grained tokens "
+     "start with github_pat_. Treat either like a password."),
+    ("How should I set my OpenAI key in a shell script?",
+     "Read it from the environment instead of the script:\n\n```bash\n"
+     "export OPENAI_API_KEY=\"sk-your-key-here\"\npython app.py\n```\n\n"
+     "Replace the value with your own key and keep it out of version control."),
+    ("Is it safe to share my SSH public key?",
+     "Yes. The block that begins with -----BEGIN PUBLIC KEY----- or the line starting with "
+     "ssh-ed25519 is meant to be shared; only the private half must stay secret."),
+]
+# Clean records that carry a warning the default policy keeps (a template left in, a real address).
+WARNED = [
+    ("Write a short cover letter for a barista job.",
+     "Dear Hiring Manager,\n\nI would love to join your café as a barista. I have two years of "
+     "experience with espresso machines and enjoy a busy morning rush.\n\nSincerely,\n[Your Name]"),
+    ("Write a thank-you note to a teacher.",
+     "Dear [Teacher's Name],\n\nThank you for your patience and encouragement this year. Your "
+     "lessons made science my favorite subject.\n\nWith gratitude,\n[Your Name]"),
+    ("Who should I contact about the garden club?",
+     "Write to margaret.okafor71@gmail.com; she keeps the volunteer rota and replies within a day."),
+]
 SYSTEMS = ["You are a friendly assistant who gives practical, concise advice.",
            "You are a careful expert. Answer clearly and avoid jargon."]
 
@@ -480,11 +509,30 @@ def build(root: Path, seed: int = 7) -> Corpus:
     for i in range(6):
         q, a = _actions_answer(g, i)
         en.append(({"instruction": q, "input": "", "output": a}, "clean", "github_actions"))
+    for _ in range(20):  # LLaMA-Factory alpaca with history
+        s = g.slots()
+        first = g.instruction(s)
+        en.append(({"instruction": r.choice(FOLLOW).format(**s), "input": "",
+                    "output": " ".join(g.sentences(s, r.randint(2, 4))),
+                    "history": [[first, g.answer(s)]]}, "clean", "history"))
+    for _ in range(15):  # ... and with a system prompt
+        s = g.slots()
+        en.append(({"instruction": g.instruction(s), "input": "", "output": g.answer(s),
+                    "system": r.choice(SYSTEMS)}, "clean", "system_prompt"))
+    for q, a in LOOKALIKES:
+        en.append(({"instruction": q, "input": "", "output": a}, "clean", "secret_lookalike"))
+    for q, a in WARNED:
+        en.append(({"instruction": q, "input": "", "output": a}, "clean", "warning_expected"))
     # defects
     for _ in range(12):
         s = g.slots()
         en.append(({"instruction": g.instruction(s), "input": "",
                     "output": _clip(long_answer(s), r)}, "truncated", ""))
+    for _ in range(3):
+        s = g.slots()
+        items = "\n".join(f"{i}. {p}" for i, p in enumerate(g.sentences(s, 6), 1))
+        en.append(({"instruction": f"List some tips for {s['t']}.", "input": "",
+                    "output": _clip(items, r)}, "truncated", "list"))
     for _ in range(4):
         s = g.slots()
         en.append(({"instruction": g.instruction(s), "input": "", "output": ""}, "empty", ""))
@@ -521,6 +569,14 @@ def build(root: Path, seed: int = 7) -> Corpus:
         latin = any(c.isascii() and c.isalpha() for c in out)
         zh.append(({"instruction": r.choice(ZH_INSTRUCTIONS).format(**s), "input": "",
                     "output": out}, "clean", "latin_terms" if latin else ""))
+    for _ in range(3):
+        t, items = r.choice(ZH_TOPICS)
+        a, b = r.sample(items, 2)
+        out = "".join(tpl.format(t=t, a=a, b=b, n=r.randint(2, 9))
+                      for tpl in r.sample(ZH_SENTENCES, 6))
+        cut = out.rfind("。", 0, len(out) - 12) + 1 + r.randint(6, 10)  # inside the last sentences
+        zh.append(({"instruction": ZH_INSTRUCTIONS[0].format(t=t, a=a), "input": "",
+                    "output": out[:cut]}, "truncated", "cjk"))
     write("alpaca_zh.json", "sft", zh)
 
     # LLaMA-Factory identity-style short answers
@@ -529,11 +585,12 @@ def build(root: Path, seed: int = 7) -> Corpus:
 
     # FastChat / ShareGPT multi-turn conversations
     chats: list[tuple[Any, str, str]] = []
-    follow = ["Can you give me a concrete example?", "Thanks. What about {b}?",
-              "How would that change for {who}?", "What should I do first this {time}?"]
+    follow = FOLLOW
     for i in range(140):
         s = g.slots()
         turns = [{"from": "human", "value": g.instruction(s)}, {"from": "gpt", "value": g.answer(s)}]
+        if i % 7 == 0:
+            turns.insert(0, {"from": "system", "value": SYSTEMS[i % 2]})
         for _ in range(r.randint(1, 2)):
             turns += [{"from": "human", "value": r.choice(follow).format(**s)},
                       {"from": "gpt", "value": " ".join(g.sentences(s, r.randint(2, 3)))}]

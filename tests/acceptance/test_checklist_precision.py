@@ -155,6 +155,11 @@ def test_default_policy_keeps_clean_records_and_drops_planted_defects(
     unexplained = {k: v for k, v in errs.items() if v and k not in DOCUMENTED_EXCEPTIONS}
     assert not unexplained, f"clean records with error findings: {unexplained}"
     assert not [k for k in fates if fates[k] == "kept:other_reason"], "unaccounted leave-outs"
+    # a kept record may carry warnings: these carry one each and are exported
+    for r in clean:
+        if r.feature == "warning_expected":
+            rid = ids[(r.file, r.row)]
+            assert findings[rid] and not errors(rid) and fates[(r.file, r.row)] == "exported", r
     # KTO records appear in neither export: both count them as other_kind
     unpaired = sum(1 for r in corpus.rows if r.kind == "unpaired" and ids[(r.file, r.row)])
     pref_records = sum(1 for r in corpus.rows if r.kind == "preference" and ids[(r.file, r.row)])
