@@ -214,3 +214,54 @@ def show_report(console: Any, report: dict[str, Any]) -> None:
             inert(name), cell("a_wins"), cell("b_wins"), cell("ties"), cell("both_bad"), rate
         )
     console.print(cats)
+
+
+@ab_app.command(
+    "prefs",
+    epilog="Examples: train ab prefs ab.jsonl  |  train ab prefs ab.jsonl --from judge  |  "
+    "then: curate review --origin synthetic; curate export --format trl --kind preference",
+)
+def prefs_cmd(
+    file: Annotated[Path, typer.Argument(help="A/B file written by train ab.")],
+    source: Annotated[
+        str, typer.Option("--from", help="Whose verdicts: human or judge.")
+    ] = "human",
+    decisions: Annotated[Path | None, typer.Option("--decisions", help=DECISIONS_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Add every won A/B item to the workspace as a preference pair (pending review)."""
+    from train.cli import domain_errors
+    from train.cli import out as console
+
+    with domain_errors():
+        from curate.ab.prefs import preference_records
+        from curate.cli.locking import holding
+        from curate.errors import UsageError
+        from curate.workspace import find_workspace
+
+        if source not in ("human", "judge"):
+            raise UsageError(f"--from takes human or judge, not '{source}'.")
+        items, store = open_decisions(file, decisions)
+        try:
+            latest = store.latest(source)
+        finally:
+            store.close()
+        records = preference_records(items, latest, file)
+        with find_workspace() as ws, holding(ws, "train ab prefs"):
+            added, existing = ws.store.add_records(records)
+        counts = {
+            "decided": len(latest),
+            "pairs": len(records),
+            "added": added,
+            "existing": existing,
+            "ties_or_both_bad": len(latest) - len(records),
+        }
+        if as_json:
+            print(json.dumps(counts, indent=2))
+        else:
+            console.print(
+                f"{counts['pairs']} preference pairs from {counts['decided']} {source} verdicts "
+                f"({added} new, {existing} already there; {counts['ties_or_both_bad']} ties or "
+                "both bad stay decisions). They are pending review.",
+                highlight=False,
+            )
