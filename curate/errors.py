@@ -33,6 +33,8 @@ REASONS: dict[str, str] = {
     "video, reasoning or a typed tool call), which a record cannot carry",
     "unsupported_weight": "a turn's loss weight is not 0 or 1 (a record trains on a whole turn "
     "or not at all)",
+    "unreadable_file": "a whole input file cannot be opened, read or recognised (one reject "
+    "stands for the file)",
 }
 
 
