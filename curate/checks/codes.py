@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import cache
+from types import MappingProxyType
+
+from curate.checks.base import DatasetCheck, RecordCheck
+from curate.discover import discover
 from curate.errors import REASONS
+
+JUDGE_CODES = ("judge_low_score",)  # the LLM judge reports these (accuracy), no check class
 
 # One line per code that a check reports (rows that never became records use curate.errors.REASONS).
 CHECK_CODES: dict[str, str] = {
@@ -49,6 +57,44 @@ CHECK_CODES: dict[str, str] = {
 }
 
 
+@cache
+def all_checks() -> tuple[dict[str, type[RecordCheck]], dict[str, type[DatasetCheck]]]:
+    """Every check class by name: modules of this package that define ``CHECKS``."""
+    record: dict[str, type[RecordCheck]] = {}
+    dataset: dict[str, type[DatasetCheck]] = {}
+    for classes in discover("curate.checks", "CHECKS").values():
+        for cls in classes:
+            (record if issubclass(cls, RecordCheck) else dataset)[cls.name] = cls
+    return record, dataset
+
+
+def pillar_table(classes: Iterable[type[RecordCheck] | type[DatasetCheck]]) -> dict[str, str]:
+    """Which pillar each reason code counts against, from the check classes that report it.
+
+    The first class to name a code wins; the judge's codes are accuracy, and the codes of rows
+    that never became records (``curate.errors.REASONS``) are format.
+
+    >>> from curate.checks.tokens import TooLongCheck
+    >>> table = pillar_table([TooLongCheck])
+    >>> table["too_long"], table["judge_low_score"], table["invalid_json"]
+    ('format', 'accuracy', 'format')
+    """
+    table: dict[str, str] = {}
+    for cls in classes:
+        for code in cls.codes:
+            table.setdefault(code, cls.pillar)
+    table.update({code: "accuracy" for code in JUDGE_CODES if code not in table})
+    table.update({code: "format" for code in REASONS if code not in table})
+    return table
+
+
+@cache
+def code_pillars() -> Mapping[str, str]:
+    """The pillar of every code the discovered checks, the judge and the readers report."""
+    record, dataset = all_checks()
+    return MappingProxyType(pillar_table([*record.values(), *dataset.values()]))
+
+
 def meaning(code: str) -> str:
     """The one-line meaning of a reason code ('' when it is unknown).
 
@@ -64,15 +110,12 @@ def codes_table(severity: dict[str, str] | None = None) -> str:
 
     ``severity`` maps codes to their severity (default: the packaged rubric's).
     """
-    from curate.checks.runner import all_checks
-
     if severity is None:
         from curate.checks.rubric import load_rubric
 
         severity = load_rubric().severity
     record_classes, dataset_classes = all_checks()
-    from curate.checks.verdict import CODE_PILLAR
-
+    pillars = code_pillars()
     rows = [
         "| code | check | pillar | applies to | default severity | meaning |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -80,12 +123,12 @@ def codes_table(severity: dict[str, str] | None = None) -> str:
     checks: list[tuple[str, str, tuple[str, ...]]] = [
         *((name, "record", cls.codes) for name, cls in record_classes.items()),
         *((n, "record", c.codes) for n, c in dataset_classes.items() if c.per_record),
-        ("judge", "record", ("judge_low_score",)),
+        ("judge", "record", JUDGE_CODES),
         *((n, "dataset", c.codes) for n, c in dataset_classes.items() if not c.per_record),
     ]
     for name, level, codes in checks:
         for code in codes:
-            pillar = CODE_PILLAR.get(code, "format")
+            pillar = pillars.get(code, "format")
             rows.append(
                 f"| `{code}` | {name} | {pillar} | {level} | {severity.get(code, 'error')} | {meaning(code)} |"
             )

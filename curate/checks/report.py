@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from curate.checks.base import PILLARS
-from curate.checks.verdict import CODE_PILLAR, ValidationResult
+from curate.checks.codes import code_pillars
+from curate.checks.verdict import ValidationResult
 
 SEVERITY_MARK = {"fail": "FAIL", "warn": "warn", "info": "note"}
 
@@ -29,7 +30,7 @@ def to_json(result: ValidationResult) -> dict[str, Any]:
         "counts": result.counts,
         "checks": result.checks,
         "pass_rates": result.pass_rates,
-        "pillars": {code: CODE_PILLAR.get(code, "format") for code in result.checks},
+        "pillars": {code: code_pillars().get(code, "format") for code in result.checks},
         "severity": {code: result.level(code) for code in result.checks},
         "by_severity": result.by_severity,
         "dataset": [f.to_dict() for f in result.dataset],
@@ -105,7 +106,7 @@ def to_markdown(result: ValidationResult, max_records: int = 200) -> str:
     out += [f"| {name} | {rate:.1%} |" for name, rate in result.pass_rates.items()]
     out += ["", "| code | severity | pillar | records |", "| --- | --- | --- | --- |"]
     out += [
-        f"| `{code}` | {result.level(code)} | {CODE_PILLAR.get(code, 'format')} | {n} |"
+        f"| `{code}` | {result.level(code)} | {code_pillars().get(code, 'format')} | {n} |"
         for code, n in result.checks.items()
     ]
     levels = result.by_severity

@@ -2,50 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
 from typing import Any
 
-from curate.checks.base import DatasetCheck, DatasetFinding, Finding, RecordCheck
+from curate.checks.base import DatasetFinding, Finding
 from curate.checks.batches import default_workers, run_batches
+from curate.checks.codes import all_checks, code_pillars
 from curate.checks.judge import JudgeOutcome, judge_findings, run_judge
 from curate.checks.language import LanguageDetector
 from curate.checks.profile import Profile, ProfileContext
 from curate.checks.rubric import Rubric, load_rubric
 from curate.checks.secrets import scrub
 from curate.checks.tokens import TokenCounter
-from curate.checks.verdict import (
-    CODE_PILLAR,
-    ValidationResult,
-    decide,
-    overall_score,
-    pillar_scores,
-    register_codes,
-)
+from curate.checks.verdict import ValidationResult, decide, overall_score, pillar_scores
 from curate.records import Record, Reject
 
 Progress = Callable[[int, int], None]
 DATASET_SEVERITY = {"error": "fail", "warning": "warn", "info": "info"}
-register_codes("accuracy", ("judge_low_score",))
-
-
-@cache
-def all_checks() -> tuple[dict[str, type[RecordCheck]], dict[str, type[DatasetCheck]]]:
-    """Every check class by name: modules of this package that define ``CHECKS``."""
-    import curate.checks as pkg
-
-    record: dict[str, type[RecordCheck]] = {}
-    dataset: dict[str, type[DatasetCheck]] = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        for cls in getattr(module, "CHECKS", ()):
-            register_codes(cls.pillar, cls.codes)
-            (record if issubclass(cls, RecordCheck) else dataset)[cls.name] = cls
-    return record, dataset
 
 
 def reject_id(reject: Reject) -> str:
@@ -147,13 +122,13 @@ def validate_records(
         rid = reject_id(rej)
         ids.append(rid)
         findings.setdefault(rid, []).append(Finding(rej.code, detail=rej.message))
-        CODE_PILLAR.setdefault(rej.code, "format")
+    pillars = code_pillars()
     checks: Counter[str] = Counter()
     pillar_failures: Counter[str] = Counter()
     for found in findings.values():
         codes = {f.code for f in found if not f.passed}
         checks.update(codes)
-        pillar_failures.update({CODE_PILLAR.get(c, "format") for c in codes})
+        pillar_failures.update({pillars.get(c, "format") for c in codes})
     record_ids = [r.id for r in records]
     scores = pillar_scores(findings, record_ids, len(reject_list), rubric, assessed, diversity_score, accuracy["score"])
     total = n + len(reject_list)

@@ -7,15 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.checks.base import PILLARS, DatasetFinding, Finding
+from curate.checks.codes import code_pillars
 from curate.checks.rubric import Rubric
-
-# Which pillar each record-level code counts against.
-CODE_PILLAR: dict[str, str] = {}
-
-
-def register_codes(pillar: str, codes: tuple[str, ...]) -> None:
-    for code in codes:
-        CODE_PILLAR.setdefault(code, pillar)
 
 
 @dataclass
@@ -76,10 +69,11 @@ class ValidationResult:
 
 
 def record_score(findings: list[Finding], pillar: str, rubric: Rubric) -> float:
+    pillars = code_pillars()
     lost = sum(
         rubric.code_weight(f.code)
         for f in findings
-        if not f.passed and CODE_PILLAR.get(f.code) == pillar
+        if not f.passed and pillars.get(f.code) == pillar
     )
     return max(0.0, 1.0 - lost)
 

@@ -10,14 +10,13 @@ does not pay for importing every other command's dependencies at start-up; anyth
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import sys
 from typing import Any
 
 import typer
 
-import curate.cli
 from curate.cli.output import cli_errors, literal_help, version_callback
+from curate.discover import discover, module_names
 
 _NOT_COMMANDS = {"main", "output", "terminal"}
 
@@ -30,8 +29,7 @@ HELP = (
 
 def command_modules() -> list[str]:
     """Names of the modules in curate/cli/ that may define commands, in a stable order."""
-    names = [info.name for info in pkgutil.iter_modules(curate.cli.__path__)]
-    return sorted(n for n in names if n not in _NOT_COMMANDS and not n.startswith("_"))
+    return module_names("curate.cli", skip=_NOT_COMMANDS)
 
 
 def _new_app() -> typer.Typer:
@@ -90,8 +88,9 @@ def build_app(command: str | None = None) -> typer.Typer:
                 if command in _registered(app):
                     return literal_help(app)
     app = _new_app()
-    for name in modules:
-        _register(app, name)
+    for register in discover("curate.cli", "register", skip=_NOT_COMMANDS).values():
+        if callable(register):
+            register(app)
     return literal_help(app)
 
 

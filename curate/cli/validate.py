@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from curate.checks.base import PILLARS
+from curate.checks.codes import code_pillars
 from curate.checks.report import export_note, to_json, to_markdown
-from curate.checks.verdict import CODE_PILLAR, ValidationResult
+from curate.checks.verdict import ValidationResult
 from curate.cli.locking import WAIT_HELP, holding
 from curate.cli.output import (
     EXIT_FINDINGS,
@@ -166,7 +167,7 @@ def show_result(result: ValidationResult, limit: int = 20) -> None:
         level_colour = {"error": "red", "warning": "yellow", "info": "dim"}
         for code, n in result.checks.items():
             level = result.level(code)
-            table.add_row(code, f"[{level_colour[level]}]{level}[/]", CODE_PILLAR.get(code, "format"), str(n))
+            table.add_row(code, f"[{level_colour[level]}]{level}[/]", code_pillars().get(code, "format"), str(n))
         console.print(table)
         levels = result.by_severity
         console.print(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
-import curate.export
+from curate.discover import discover
 from curate.errors import UsageError
 from curate.export.base import Target
 
@@ -28,15 +26,8 @@ _NOT_TARGETS = {
 @cache
 def all_targets() -> dict[str, Target]:
     """Every export target by name, in a stable order."""
-    found: dict[str, Target] = {}
-    for info in sorted(pkgutil.iter_modules(curate.export.__path__), key=lambda i: i.name):
-        if info.name in _NOT_TARGETS or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"curate.export.{info.name}")
-        target = getattr(module, "TARGET", None)
-        if isinstance(target, Target):
-            found[target.name] = target
-    return found
+    found = discover("curate.export", "TARGET", skip=_NOT_TARGETS).values()
+    return {target.name: target for target in found if isinstance(target, Target)}
 
 
 def get_target(name: str) -> Target:

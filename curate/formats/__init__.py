@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
+from curate.discover import discover
 from curate.errors import UsageError
 from curate.formats.base import Format
 
@@ -15,15 +14,8 @@ _NOT_FORMATS = {"base", "detect", "common"}
 @cache
 def all_formats() -> dict[str, Format]:
     """Every known format by its canonical name, in a stable order."""
-    found: dict[str, Format] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name in _NOT_FORMATS or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        fmt = getattr(module, "FORMAT", None)
-        if isinstance(fmt, Format):
-            found[fmt.name] = fmt
-    return found
+    found = discover(__name__, "FORMAT", skip=_NOT_FORMATS).values()
+    return {fmt.name: fmt for fmt in found if isinstance(fmt, Format)}
 
 
 def get_format(name: str) -> Format:

@@ -44,8 +44,8 @@ class HardChecks:
         """Load the checks and their tokenizer (about a second; run it off the event loop)."""
         if self._rubric is None or self._validate is not None:
             return
+        from curate.checks.codes import code_pillars
         from curate.checks.runner import validate_records
-        from curate.checks.verdict import CODE_PILLAR
 
         probe = Record(
             messages=[
@@ -62,7 +62,7 @@ class HardChecks:
             )
             self._rubric = None
             return
-        self._pillar = CODE_PILLAR
+        self._pillar = dict(code_pillars())
         self._validate = validate_records
 
     def __call__(self, records: list[Record]) -> list[list[str]]:
