@@ -265,3 +265,81 @@ def prefs_cmd(
                 "both bad stay decisions). They are pending review.",
                 highlight=False,
             )
+
+
+@ab_app.command(
+    "judge",
+    epilog="Examples: train ab judge ab.jsonl --provider openai --model gpt-4.1-mini "
+    "--max-cost 1.00  |  train ab judge ab.jsonl --provider openai-compatible "
+    "--base-url http://localhost:8000/v1 --model qwen  |  then: train ab report ab.jsonl",
+)
+def judge_cmd(
+    file: Annotated[Path, typer.Argument(help="A/B file written by train ab.")],
+    provider: Annotated[
+        str, typer.Option("--provider", help="anthropic, openai or openai-compatible.")
+    ] = "anthropic",
+    model: Annotated[str | None, typer.Option("--model", help="Judge model.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Server of an openai-compatible judge.")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", min=0, help="Hard budget in dollars.")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Requests in flight.")
+    ] = 4,
+    decisions: Annotated[Path | None, typer.Option("--decisions", help=DECISIONS_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Judge every item twice, positions swapped; a side wins only when both orders agree."""
+    from train.cli import domain_errors
+    from train.cli import out as console
+
+    with domain_errors():
+        from curate.ab.judge import judge_file
+        from curate.providers.base import get_provider
+
+        items, store = open_decisions(file, decisions)
+        try:
+            judge = get_provider(
+                provider, model, base_url=base_url, concurrency=concurrency, max_retries=3
+            )
+            run = judge_file(items, file, store, judge, max_cost, concurrency)
+        finally:
+            store.close()
+        counts = {k: list(run.verdicts.values()).count(k) for k in ("A", "B", "tie")}
+        summary = {
+            "judge": run.decider,
+            "items": len(items),
+            "judged": len(run.verdicts),
+            "a_wins": counts["A"],
+            "b_wins": counts["B"],
+            "ties": counts["tie"],
+            "orders_disagreeing": sum(
+                1
+                for item_id, o in run.orders.items()
+                if run.verdicts[item_id] == "tie" and (o["a_first"], o["b_first"]) != ("tie", "tie")
+            ),
+            "requests_sent": run.sent,
+            "requests_reused": run.reused,
+            "failed": run.failed,
+            "cost_usd": round(run.cost, 6),
+            "stopped": run.stopped,
+        }
+        if as_json:
+            print(json.dumps(summary, indent=2))
+        else:
+            console.print(
+                f"{run.decider} judged {summary['judged']}/{len(items)} items in both orders: "
+                f"A {counts['A']}, B {counts['B']}, tie {counts['tie']} "
+                f"({summary['orders_disagreeing']} where the two orders disagreed count as ties); "
+                f"{run.sent} requests sent, {run.reused} reused from the ledger, "
+                f"${run.cost:.4f}. See: train ab report {file}",
+                highlight=False,
+                markup=False,
+            )
+        if run.stopped:
+            from train.cli import err
+
+            err.print(f"The judge stopped early: {run.stopped}.", highlight=False, markup=False)
+            raise typer.Exit(1)
