@@ -198,14 +198,14 @@ def test_a_killed_curate_import_reruns_to_completion_while_approving(ws: Path) -
         text=True,
     )
     approvals = []
-    while importer.poll() is None:  # approve what is there while the import writes
+    while importer.poll() is None:  # one writer at a time: approvals queue behind the import
         approvals.append(
             subprocess.run(
-                [CURATE, "approve", "--where", "state=pending", "--json"],
+                [CURATE, "approve", "--where", "state=pending", "--json", "--wait", "120"],
                 cwd=ws,
                 capture_output=True,
                 text=True,
-                timeout=60,
+                timeout=150,
             )
         )
     out, err = importer.communicate(timeout=60)
