@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from curate.checks.base import DatasetFinding, Finding
+from curate.checks.base import DatasetCheck, DatasetFinding, Finding, RecordCheck
 from curate.checks.batches import default_workers, run_batches
 from curate.checks.codes import all_checks, code_pillars
 from curate.checks.judge import JudgeOutcome, judge_findings, run_judge
@@ -52,97 +53,24 @@ def validate_records(
     """
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric or "default")
-    record_classes, dataset_classes = all_checks()
     opts = rubric.checks
-    timings: Counter[str] = Counter()
-    assessed: set[str] = set()
-
-    record_checks = [cls(getattr(opts, name), rubric) for name, cls in record_classes.items() if getattr(opts, name).enabled]
-    dataset_checks = [cls(getattr(opts, name), rubric) for name, cls in dataset_classes.items() if getattr(opts, name).enabled]
-    for check in [*record_checks, *dataset_checks]:
-        assessed.add(check.pillar)
+    record_checks, dataset_checks = _enabled_checks(rubric)
     target_name, spec = rubric.target(target)
-    n = len(records)
-    detector = None
-    if opts.consistency.enabled:
-        detector = LanguageDetector(prefix_chars=opts.language.prefix_chars, min_letters=opts.language.min_letters)
-    ctx = ProfileContext(
-        group_tag=(opts.consistency.enabled and opts.consistency.group_by) or opts.diversity.category_tag,
-        scope=tuple(opts.consistency.scope),
-        difficulty_tag=opts.diversity.difficulty_tag,
-        split_tag=opts.readiness.split_tag,
-        tokens=TokenCounter(spec, target_name) if opts.tokens.enabled else None,
-        language=detector,
-        ngram_every=max(1, n // opts.diversity.sample) if opts.diversity.enabled else 0,
-    )
-
-    findings: dict[str, list[Finding]] = {}
-    profiles: list[Profile] = []
-    failed_by_check: Counter[str] = Counter()
-    language_stats: Counter[str] = Counter()
-    workers = default_workers(n) if workers is None else workers
-    for out in run_batches(records, ctx, record_checks, splits, batch_size, workers, progress):
-        profiles.extend(out.profiles)
-        for rid, found in out.findings:
-            findings.setdefault(rid, []).extend(found)
-        failed_by_check.update(out.failed)
-        timings.update(out.timings)
-        language_stats.update(out.language)
-
-    for found in findings.values():
-        if any(f.code == "secret_in_text" for f in found):
-            for f in found:  # other details may quote the text around a credential
-                f.detail = scrub(f.detail)
-
-    dataset: list[DatasetFinding] = []
-    metrics: dict[str, Any] = {}
-    diversity_score = None
-    for check in dataset_checks:
-        t0 = time.perf_counter()
-        res = check.check(profiles)
-        timings[check.name] += time.perf_counter() - t0
-        for finding in res.findings:
-            if finding.code in rubric.severity:  # the rubric's level, in the dataset's words
-                finding.severity = DATASET_SEVERITY[rubric.level(finding.code)]
-        dataset.extend(res.findings)
-        metrics[check.name] = res.metrics
-        if check.name == "diversity":
-            diversity_score = res.score
-        for index, found in res.record_findings.items():
-            findings.setdefault(profiles[index].id, []).extend(found)
-        failed_by_check[check.name] += len(res.record_findings)
-    if detector is not None:
-        metrics["language"] = {"detected_by": {k: language_stats.get(k, 0) for k in detector.stats}, "languages": dict(Counter(p.language for p in profiles if p.language).most_common(10))}
-
-    outcome, accuracy = _accuracy(records, rubric, judge, reviews, findings, timings)
-
+    ctx = _profile_context(rubric, TokenCounter(spec, target_name) if opts.tokens.enabled else None, len(records))
+    workers = default_workers(len(records)) if workers is None else workers
+    stage = _record_stage(records, ctx, record_checks, splits, batch_size, workers, progress)
+    metrics, diversity_score = _dataset_stage(dataset_checks, rubric, stage)
+    if ctx.language is not None:
+        metrics["language"] = _language_metrics(ctx.language, stage)
+    outcome, accuracy = _accuracy(records, rubric, judge, reviews, stage.findings, stage.timings)
     reject_list = list(rejects)
-    ids = [r.id for r in records]
-    for rej in reject_list:
-        rid = reject_id(rej)
-        ids.append(rid)
-        findings.setdefault(rid, []).append(Finding(rej.code, detail=rej.message))
-    pillars = code_pillars()
-    checks: Counter[str] = Counter()
-    pillar_failures: Counter[str] = Counter()
-    for found in findings.values():
-        codes = {f.code for f in found if not f.passed}
-        checks.update(codes)
-        pillar_failures.update({pillars.get(c, "format") for c in codes})
-    record_ids = [r.id for r in records]
-    scores = pillar_scores(findings, record_ids, len(reject_list), rubric, assessed, diversity_score, accuracy["score"])
+    ids = _add_rejects(stage.findings, [r.id for r in records], reject_list)
+    checks, pillar_failures = _failure_counts(stage.findings)
+    assessed = {check.pillar for check in [*record_checks, *dataset_checks]}
+    findings, dataset, n = stage.findings, stage.dataset, len(records)
+    scores = pillar_scores(findings, [r.id for r in records], len(reject_list), rubric, assessed, diversity_score, accuracy["score"])
     total = n + len(reject_list)
-    pass_rates = {
-        check.name: round(1 - failed_by_check[check.name] / n, 4) if n else 1.0
-        for check in [*record_checks, *dataset_checks]
-        if check.codes and check.name not in ("diversity", "readiness")
-    }
-    if reject_list:
-        pass_rates["read"] = round(n / total, 4)
-    if outcome is not None and outcome.verdicts:
-        pass_rates["judge"] = round(
-            sum(1 for v in outcome.scored if v.score is not None and v.score >= opts.judge.pass_score) / max(1, len(outcome.scored)), 4
-        )
+    pass_rates = _pass_rates([*record_checks, *dataset_checks], stage.failed_by_check, n, total, outcome, opts.judge.pass_score)
     error_records = sum(
         1 for rid in ids if any(not f.passed and rubric.level(f.code) == "error" for f in findings.get(rid, ()))
     )
@@ -160,12 +88,149 @@ def validate_records(
         metrics=metrics,
         accuracy=accuracy,
         judge={v.record_id: {"score": v.score, "rationale": v.rationale, "error": v.error} for v in (outcome.verdicts if outcome else [])},
-        timings={k: round(v, 4) for k, v in timings.items()},
+        timings={k: round(v, 4) for k, v in stage.timings.items()},
         rubric=rubric.source,
         target=target_name if opts.tokens.enabled else None,
         record_order=ids,
         severity={code: rubric.level(code) for code in checks},
     )
+
+
+@dataclass
+class _Stage:
+    """What the checks found so far: findings per record, profiles, counts and timings."""
+
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    profiles: list[Profile] = field(default_factory=list)
+    failed_by_check: Counter[str] = field(default_factory=Counter)
+    timings: Counter[str] = field(default_factory=Counter)
+    language: Counter[str] = field(default_factory=Counter)
+    dataset: list[DatasetFinding] = field(default_factory=list)
+
+
+def _enabled_checks(rubric: Rubric) -> tuple[list[RecordCheck], list[DatasetCheck]]:
+    """The rubric's enabled record and dataset checks, in discovery order."""
+    record_classes, dataset_classes = all_checks()
+    opts = rubric.checks
+    record = [cls(getattr(opts, name), rubric) for name, cls in record_classes.items() if getattr(opts, name).enabled]
+    dataset = [cls(getattr(opts, name), rubric) for name, cls in dataset_classes.items() if getattr(opts, name).enabled]
+    return record, dataset
+
+
+def _profile_context(rubric: Rubric, tokens: TokenCounter | None, n: int) -> ProfileContext:
+    """What profiling each record needs under ``rubric`` (``n``: the number of records)."""
+    opts = rubric.checks
+    detector = None
+    if opts.consistency.enabled:
+        detector = LanguageDetector(prefix_chars=opts.language.prefix_chars, min_letters=opts.language.min_letters)
+    return ProfileContext(
+        group_tag=(opts.consistency.enabled and opts.consistency.group_by) or opts.diversity.category_tag,
+        scope=tuple(opts.consistency.scope),
+        difficulty_tag=opts.diversity.difficulty_tag,
+        split_tag=opts.readiness.split_tag,
+        tokens=tokens,
+        language=detector,
+        ngram_every=max(1, n // opts.diversity.sample) if opts.diversity.enabled else 0,
+    )
+
+
+def _record_stage(
+    records: Sequence[Record],
+    ctx: ProfileContext,
+    checks: list[RecordCheck],
+    splits: dict[str, str] | None,
+    batch_size: int,
+    workers: int,
+    progress: Progress | None,
+) -> _Stage:
+    """Profile every record and run the record checks, batch by batch."""
+    stage = _Stage()
+    for out in run_batches(records, ctx, checks, splits, batch_size, workers, progress):
+        stage.profiles.extend(out.profiles)
+        for rid, found in out.findings:
+            stage.findings.setdefault(rid, []).extend(found)
+        stage.failed_by_check.update(out.failed)
+        stage.timings.update(out.timings)
+        stage.language.update(out.language)
+    for found in stage.findings.values():
+        if any(f.code == "secret_in_text" for f in found):
+            for f in found:  # other details may quote the text around a credential
+                f.detail = scrub(f.detail)
+    return stage
+
+
+def _dataset_stage(checks: list[DatasetCheck], rubric: Rubric, stage: _Stage) -> tuple[dict[str, Any], float | None]:
+    """Run the dataset checks over the profiles: their metrics and the diversity score."""
+    metrics: dict[str, Any] = {}
+    diversity_score = None
+    for check in checks:
+        t0 = time.perf_counter()
+        res = check.check(stage.profiles)
+        stage.timings[check.name] += time.perf_counter() - t0
+        for finding in res.findings:
+            if finding.code in rubric.severity:  # the rubric's level, in the dataset's words
+                finding.severity = DATASET_SEVERITY[rubric.level(finding.code)]
+        stage.dataset.extend(res.findings)
+        metrics[check.name] = res.metrics
+        if check.name == "diversity":
+            diversity_score = res.score
+        for index, found in res.record_findings.items():
+            stage.findings.setdefault(stage.profiles[index].id, []).extend(found)
+        stage.failed_by_check[check.name] += len(res.record_findings)
+    return metrics, diversity_score
+
+
+def _language_metrics(detector: LanguageDetector, stage: _Stage) -> dict[str, Any]:
+    """How each record's language was detected, and the most common languages."""
+    languages = Counter(p.language for p in stage.profiles if p.language)
+    return {
+        "detected_by": {k: stage.language.get(k, 0) for k in detector.stats},
+        "languages": dict(languages.most_common(10)),
+    }
+
+
+def _add_rejects(findings: dict[str, list[Finding]], ids: list[str], rejects: list[Reject]) -> list[str]:
+    """Each reject as a record that failed with its reason code; every id, records first."""
+    for rej in rejects:
+        rid = reject_id(rej)
+        ids.append(rid)
+        findings.setdefault(rid, []).append(Finding(rej.code, detail=rej.message))
+    return ids
+
+
+def _failure_counts(findings: dict[str, list[Finding]]) -> tuple[Counter[str], Counter[str]]:
+    """Records failing each code, and records failing each pillar."""
+    pillars = code_pillars()
+    checks: Counter[str] = Counter()
+    pillar_failures: Counter[str] = Counter()
+    for found in findings.values():
+        codes = {f.code for f in found if not f.passed}
+        checks.update(codes)
+        pillar_failures.update({pillars.get(c, "format") for c in codes})
+    return checks, pillar_failures
+
+
+def _pass_rates(
+    checks: list[RecordCheck | DatasetCheck],
+    failed_by_check: Counter[str],
+    n: int,
+    total: int,
+    outcome: JudgeOutcome | None,
+    judge_pass: float,
+) -> dict[str, float]:
+    """The share of records each check passed, of rows read, and of answers the judge passed."""
+    rates = {
+        check.name: round(1 - failed_by_check[check.name] / n, 4) if n else 1.0
+        for check in checks
+        if check.codes and check.name not in ("diversity", "readiness")
+    }
+    if total > n:
+        rates["read"] = round(n / total, 4)
+    if outcome is not None and outcome.verdicts:
+        rates["judge"] = round(
+            sum(1 for v in outcome.scored if v.score is not None and v.score >= judge_pass) / max(1, len(outcome.scored)), 4
+        )
+    return rates
 
 
 def _accuracy(
