@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from curate.errors import CurateError
-from curate.split.facts import Checks
+from curate.store.split_facts import Checks
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,16 @@ from curate.export.guard import Share, SyntheticShareExceeded, cap_split
 from curate.export.policy import PolicyOptions, Selection, exported_findings, select
 from curate.export.targets import get_target
 from curate.records import Record
-from curate.split.facts import (
+from curate.split.ratios import SPLITS
+from curate.store.runs import latest_run_id
+from curate.store.split_facts import (
     Checks,
     Fact,
-    latest_run_id,
     load_checks,
     load_clusters,
     load_contaminated,
     load_facts,
 )
-from curate.split.ratios import SPLITS
 
 
 class NothingToExport(CurateError):

@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from curate.split.facts import Checks, Cluster, Fact
 from curate.split.ratios import SPLITS
+from curate.store.split_facts import Checks, Cluster, Fact
 
 REASONS: dict[str, str] = {
     "other_kind": "the record is of a kind this export does not hold",

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.split.assign import Unit, plan_split
-from curate.split.facts import Fact, load_clusters, load_facts, load_prompt_groups
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
 from curate.store.lock import exclusive
+from curate.store.split_facts import Fact, load_clusters, load_facts, load_prompt_groups
 
 # Records that can still be exported; rejected ones and versions replaced by an edit keep
 # whatever split they had and are not assigned.

@@ -17,6 +17,7 @@ from curate.errors import UsageError
 from curate.records import now_iso
 from curate.store.db import Database
 from curate.store.records import require_rids
+from curate.store.runs import LATEST_RUN_ID
 
 SPLITS = ("train", "validation", "test")
 
@@ -104,7 +105,7 @@ class AnnotationsMixin:
         """The latest finished run of this kind."""
         row = self.db.read_one(
             "SELECT id, kind, started_at, finished_at, status, meta FROM runs"
-            " WHERE kind = ? AND status = 'done' ORDER BY id DESC LIMIT 1",
+            f" WHERE id = ({LATEST_RUN_ID})",
             (kind,),
         )
         if row is None:

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 from curate.errors import UsageError
 from curate.store.migrations import STATES
+from curate.store.runs import latest_run_sql
 
 FIELDS = ("origin", "kind", "state", "tag", "check", "source", "split", "duplicate", "id", "text")
-LATEST_CHECKS = "(SELECT max(id) FROM runs WHERE kind = 'checks' AND status = 'done')"
-LATEST_DEDUPE = "(SELECT max(id) FROM runs WHERE kind = 'dedupe' AND status = 'done')"
+LATEST_CHECKS = latest_run_sql("checks")
+LATEST_DEDUPE = latest_run_sql("dedupe")
 
 
 @dataclass(frozen=True)

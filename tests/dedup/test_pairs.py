@@ -13,8 +13,8 @@ from curate.dedup import dedupe_workspace, find_duplicates
 from curate.dedup.annotations import DEDUPE_RUN, SAME_PROMPT_RUN
 from curate.records import Message, Record
 from curate.settings import DEFAULT_TOML, DedupeSettings
-from curate.split.facts import load_prompt_groups
 from curate.split.run import split_workspace
+from curate.store.split_facts import load_prompt_groups
 from curate.workspace import init_workspace
 
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from curate.export.policy import PolicyOptions, exported_findings, select
-from curate.split.facts import Checks, Fact
+from curate.store.split_facts import Checks, Fact
 
 CODES = ["too_long", "empty_answer", "style_outlier", "language_mismatch", "no_categories"]
 SEVERITY = {"too_long": "error", "empty_answer": "error", "style_outlier": "warning",

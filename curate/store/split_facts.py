@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from curate.store.runs import latest_run_id
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 
 @dataclass(slots=True)
@@ -48,13 +53,7 @@ class Checks:
     scores: dict[str, float]
 
 
-def latest_run_id(db: Any, kind: str) -> int | None:
-    """The id of the latest finished run of ``kind`` (None when there is none)."""
-    row = db.read_one("SELECT max(id) FROM runs WHERE kind = ? AND status = 'done'", (kind,))
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def load_facts(store: Any, tag: str | None = None) -> list[Fact]:
+def load_facts(store: Store, tag: str | None = None) -> list[Fact]:
     """Every stored record in insertion order, with ``tag``'s value when a tag is asked for."""
     db = store.db
     rows = db.read(
@@ -70,7 +69,7 @@ def load_facts(store: Any, tag: str | None = None) -> list[Fact]:
     return facts
 
 
-def load_clusters(store: Any) -> tuple[int | None, dict[str, Cluster]]:
+def load_clusters(store: Store) -> tuple[int | None, dict[str, Cluster]]:
     """The latest dedupe run's clusters by cluster id (members in id order)."""
     db = store.db
     run_id = latest_run_id(db, "dedupe")
@@ -89,7 +88,7 @@ def load_clusters(store: Any) -> tuple[int | None, dict[str, Cluster]]:
     return run_id, clusters
 
 
-def load_prompt_groups(store: Any) -> dict[str, list[str]]:
+def load_prompt_groups(store: Store) -> dict[str, list[str]]:
     """The latest ``same_prompt`` run's groups (records that share a prompt without being
     duplicates, such as a prompt's preference pairs): group id -> member ids in id order."""
     db = store.db
@@ -106,7 +105,7 @@ def load_prompt_groups(store: Any) -> dict[str, list[str]]:
     return groups
 
 
-def load_checks(store: Any) -> Checks:
+def load_checks(store: Store) -> Checks:
     """The latest finished check run: which records it checked, failed and scored."""
     import orjson
 
@@ -132,7 +131,7 @@ def load_checks(store: Any) -> Checks:
     return Checks(run_id, meta.get("summary") or {}, checked, dict(failed), scores)
 
 
-def load_contaminated(store: Any) -> set[str]:
+def load_contaminated(store: Store) -> set[str]:
     """Ids of the records the latest ``curate dedupe --against`` run marked as duplicating an
     outside dataset (an evaluation benchmark)."""
     from curate.dedup import contaminated_ids
