@@ -14,7 +14,7 @@ from train.errors import ConfigError, PreflightRefused
 from train.files import write_bytes_atomic, write_json_atomic
 from train.formatcheck import Answer, compliance, run_checks
 from train.model import load_for_inference
-from train.rubriccheck import load_checker, summarise
+from train.rubriccheck import RubricChecker, load_checker, summarise
 from train.rundir import load_run_tokenizer, load_tuned, open_run
 from train.turns import chat_format, stop_token_ids
 
@@ -126,26 +126,13 @@ def evaluate_run(
     import torch
 
     run = open_run(run_dir)
-    export = open_export(data or run.manifest["dataset"]["export_dir"])
-    if split not in export.splits:
-        raise ConfigError(
-            f"The export has no {split} split.", "Pick another with --split validation."
-        )
-    bad = [c for c in check_files(export) if c.split == split and not c.ok]
-    if bad:
-        raise PreflightRefused(f"{bad[0].path} does not match its manifest hash; export again.")
-    rows = read_rows(export.path_of(split))
+    rows = _checked_rows(data or run.manifest["dataset"]["export_dir"], split)
     checker = load_checker(rubric)  # a bad rubric fails before any model loads
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = load_run_tokenizer(run)
-    cfg = run.config
-    assistant_only = cfg.assistant_only_loss and tokenizer.chat_template is not None
-    fmt = chat_format(tokenizer, assistant_only) if tokenizer.chat_template is not None else None
-    encoded = []
-    for row in rows[:max_ppl_samples]:
-        with contextlib.suppress(ValueError):  # a row the template cannot mask is not scored
-            encoded.append(encode_sft(as_sft(row), tokenizer, fmt, assistant_only))
-    base = load_for_inference(run.base_source, cfg, device)
+    assistant_only = run.config.assistant_only_loss and tokenizer.chat_template is not None
+    encoded = _encode_rows(rows[:max_ppl_samples], tokenizer, assistant_only)
+    base = load_for_inference(run.base_source, run.config, device)
     stops = stop_token_ids(tokenizer, base.generation_config)
     tuned = load_tuned(run, base, device)
     base_model = tuned if run.is_adapter else base
@@ -156,42 +143,16 @@ def evaluate_run(
     with as_base():
         base_nll = mean_nll(base_model, encoded, device)
     tuned_nll = mean_nll(tuned, encoded, device)
-    side, base_results, tuned_results = [], [], []
-    base_rubric: list[list[str]] = []
-    tuned_rubric: list[list[str]] = []
     chosen = rows[:max_samples]
+    side = []
     for index, row in enumerate(chosen):
         if tick is not None:
             tick(index, len(chosen))
-        prompt, reference = prompt_and_reference(row)
-        prompt_text = (
-            prompt
-            if isinstance(prompt, str)
-            else "\n".join(str(m.get("content") or "") for m in prompt)
-        )
+        prompt, _ = prompt_and_reference(row)
         with as_base():
             base_answer = generate(base_model, tokenizer, prompt, max_new_tokens, device, stops)
         tuned_answer = generate(tuned, tokenizer, prompt, max_new_tokens, device, stops)
-        base_checks = run_checks(prompt_text, reference, base_answer)
-        tuned_checks = run_checks(prompt_text, reference, tuned_answer)
-        base_results.append(base_checks)
-        tuned_results.append(tuned_checks)
-        tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
-        base_rubric.append(checker.findings(prompt, base_answer.text, tags))
-        tuned_rubric.append(checker.findings(prompt, tuned_answer.text, tags))
-        side.append(
-            {
-                "id": row.get("id") or f"row {index + 1}",
-                "prompt": prompt_text,
-                "reference": reference,
-                "base": base_answer.text,
-                "tuned": tuned_answer.text,
-                "base_checks": base_checks,
-                "tuned_checks": tuned_checks,
-                "base_rubric": base_rubric[-1],
-                "tuned_rubric": tuned_rubric[-1],
-            }
-        )
+        side.append(_sample(index, row, base_answer, tuned_answer, checker))
     report = {
         "run_dir": str(run.path),
         "smoke_run": bool(run.manifest.get("smoke_run")),
@@ -201,17 +162,67 @@ def evaluate_run(
         "stop_token_ids": stops,
         "generated_samples": len(side),
         "perplexity": {"base": _ppl(base_nll), "tuned": _ppl(tuned_nll)},
-        "format": {"base": compliance(base_results), "tuned": compliance(tuned_results)},
+        "format": {
+            "base": compliance([s["base_checks"] for s in side]),
+            "tuned": compliance([s["tuned_checks"] for s in side]),
+        },
         "rubric": {
             "name": checker.name,
-            "base": summarise(base_rubric),
-            "tuned": summarise(tuned_rubric),
+            "base": summarise([s["base_rubric"] for s in side]),
+            "tuned": summarise([s["tuned_rubric"] for s in side]),
         },
         "samples": side,
     }
     write_json_atomic(run.path / "eval_report.json", report)
     write_bytes_atomic(run.path / "eval_report.md", markdown(report).encode("utf-8"))
     return report
+
+
+def _checked_rows(export_dir: str | Path, split: str) -> list[dict[str, Any]]:
+    """The rows of the export's ``split``, once its file matches the manifest's hash."""
+    export = open_export(export_dir)
+    if split not in export.splits:
+        raise ConfigError(
+            f"The export has no {split} split.", "Pick another with --split validation."
+        )
+    bad = [c for c in check_files(export) if c.split == split and not c.ok]
+    if bad:
+        raise PreflightRefused(f"{bad[0].path} does not match its manifest hash; export again.")
+    return read_rows(export.path_of(split))
+
+
+def _encode_rows(rows: list[dict[str, Any]], tokenizer: Any, assistant_only: bool) -> list[Any]:
+    """The rows encoded for perplexity; a row the template cannot mask is not scored."""
+    fmt = chat_format(tokenizer, assistant_only) if tokenizer.chat_template is not None else None
+    encoded = []
+    for row in rows:
+        with contextlib.suppress(ValueError):
+            encoded.append(encode_sft(as_sft(row), tokenizer, fmt, assistant_only))
+    return encoded
+
+
+def _sample(
+    index: int, row: dict[str, Any], base: Answer, tuned: Answer, checker: RubricChecker
+) -> dict[str, Any]:
+    """One side-by-side sample: the prompt, the reference, both answers and their checks."""
+    prompt, reference = prompt_and_reference(row)
+    prompt_text = (
+        prompt
+        if isinstance(prompt, str)
+        else "\n".join(str(m.get("content") or "") for m in prompt)
+    )
+    tags = row.get("tags") if isinstance(row.get("tags"), dict) else None
+    return {
+        "id": row.get("id") or f"row {index + 1}",
+        "prompt": prompt_text,
+        "reference": reference,
+        "base": base.text,
+        "tuned": tuned.text,
+        "base_checks": run_checks(prompt_text, reference, base),
+        "tuned_checks": run_checks(prompt_text, reference, tuned),
+        "base_rubric": checker.findings(prompt, base.text, tags),
+        "tuned_rubric": checker.findings(prompt, tuned.text, tags),
+    }
 
 
 def _ppl(nll: float | None) -> float | None:
