@@ -182,6 +182,14 @@ train run --data "$OUT/export-trl-dpo" --model tiny-random --method dpo --max-st
 header "train eval: base vs tuned on the test split (perplexity, format checks, the rubric)"
 train eval "$OUT/run-sft" --max-samples 3 --max-new-tokens 16
 
+header "train ab: base vs tuned, blind (answers timed and rubric-checked, Left/Right dealt per item)"
+train ab "base:$OUT/run-sft" "$OUT/run-sft" --out "$OUT/ab.jsonl" --max-samples 4 \
+    --max-new-tokens 16 --seed 7
+echo "(no verdicts yet: people give them in 'curate review --ab $OUT/ab.jsonl', a model in"
+echo " 'train ab judge $OUT/ab.jsonl --max-cost 1'; the report below already unblinds the"
+echo " matrix: rubric format compliance and mean latency per side; wins appear once decided)"
+train ab report "$OUT/ab.jsonl" --png "$OUT/ab.png"
+
 printf '\n== done: outputs in %s/\n' "$OUT"
 ls -1 "$OUT"
 if [ "$unexpected" -gt 0 ]; then

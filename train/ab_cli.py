@@ -171,9 +171,18 @@ def show_report(console: Any, report: dict[str, Any]) -> None:
         highlight=False,
         markup=False,
     )
+    if any(m.get("smoke_run") for m in models.values()):
+        console.print("Smoke run: a random tiny model wrote these answers; they mean nothing.")
     for who in ("human", "judge"):
         if report[who]["judged"]:
             console.print(summary_lines(report[who], who), highlight=False, markup=False)
+    if not report["human"]["judged"] and not report["judge"]["judged"]:
+        console.print(
+            f"No verdicts yet on the {report['items']} items: decide them blind with "
+            "`curate review --ab FILE`, or run `train ab judge FILE`.",
+            highlight=False,
+            markup=False,
+        )
     agree = report.get("agreement")
     if agree and agree["items"]:
         kappa = "n/a" if agree["kappa"] is None else f"{agree['kappa']:.2f}"

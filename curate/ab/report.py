@@ -146,7 +146,7 @@ def describe(model: Mapping[str, Any]) -> str:
     """A side's description in a few words."""
     if model.get("kind") == "endpoint":
         return f"{model.get('provider')}:{model.get('model')}"
-    what = "base of" if model.get("kind") == "base" else "run"
+    what = "base of" if model.get("kind") == "base" else "tuned"
     return f"{what} {model.get('run_dir')}"
 
 
@@ -161,16 +161,19 @@ def summary_lines(result: Mapping[str, Any], who: str) -> str:
 
 
 def write_png(report: Mapping[str, Any], path: str | Path) -> Path:
-    """A bar chart of A wins / ties / B wins per category (people, else the judge)."""
+    """The verdicts per category as stacked bars (people, else the judge; A's 95% interval
+    over decided items as a line) above the matrix of the two sides as a table."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    who = "human" if report["human"]["judged"] else "judge"
+    who = "judge" if report["judge"]["judged"] and not report["human"]["judged"] else "human"
     cats = ["all", *report["by_category"]]
     rows = [report[who], *(v[who] for v in report["by_category"].values())]
-    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.5 * len(cats)))
+    fig, (ax, tab) = plt.subplots(
+        2, 1, figsize=(8.5, 2.6 + 0.45 * len(cats)), height_ratios=[1 + 0.4 * len(cats), 1.6]
+    )
     left = [0.0] * len(cats)
     for key, label, colour in (
         ("a_wins", "A wins", "#2a9d8f"),
@@ -181,11 +184,38 @@ def write_png(report: Mapping[str, Any], path: str | Path) -> Path:
         shares = [r[key] / r["judged"] if r["judged"] else 0.0 for r in rows]
         ax.barh(cats, shares, left=left, color=colour, label=label)
         left = [x + y for x, y in zip(left, shares, strict=True)]
+    for y, r in enumerate(rows):
+        if r["ci95"]:
+            ax.plot(r["ci95"], [y, y], color="black", lw=2)
+        if not r["judged"]:
+            ax.text(0.5, y, "no verdicts yet", ha="center", va="center", fontsize=8)
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
-    ax.set_xlabel(f"share of {who} verdicts")
-    ax.set_title(f"A ({describe(report['models'].get('A', {}))}) vs B", fontsize=9)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_xlabel(f"share of {who} verdicts (line: 95% interval of A's wins over decided)")
+    models = report["models"]
+    ax.set_title(
+        f"A = {describe(models.get('A', {}))}   B = {describe(models.get('B', {}))}", fontsize=9
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    m = report["matrix"]
+
+    def cell(value: Any, unit: str = "%") -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.0%}" if unit == "%" else f"{value:.2f} s"
+
+    body = [
+        [
+            "format compliance (rubric)",
+            cell(m["A"]["format_compliance"]),
+            cell(m["B"]["format_compliance"]),
+        ],
+        ["mean latency", cell(m["A"]["mean_latency_s"], "s"), cell(m["B"]["mean_latency_s"], "s")],
+        ["preference (people)", cell(m["A"]["human_preference"]), cell(m["B"]["human_preference"])],
+        ["preference (judge)", cell(m["A"]["judge_preference"]), cell(m["B"]["judge_preference"])],
+    ]
+    tab.axis("off")
+    tab.table(cellText=body, colLabels=["", "A", "B"], loc="center", cellLoc="center")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=100)

@@ -66,6 +66,10 @@ def test_base_against_tuned_answers_every_test_prompt(run_dir: Path, tmp_path: P
         assert item.model_b["kind"] == "run" and item.model_b["adapter"] is True
         assert item.messages[-1]["role"] == "user"
         assert isinstance(item.rubric_a, list) and isinstance(item.rubric_b, list)
+    code, text = _train("ab", "report", str(out), "--decisions", str(tmp_path / "d.sqlite"))
+    assert code == 0, text
+    assert "No verdicts yet on the 4 items" in text and "format compliance" in text
+    assert "Smoke run" in text
 
 
 def test_two_endpoints_answer_a_prompts_file(tmp_path: Path) -> None:
