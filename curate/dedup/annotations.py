@@ -59,12 +59,7 @@ def _put(store: Any, run_id: int, rows: list[Row], rids: Mapping[str, int] | Non
         store.put_clusters(run_id, [ClusterMember(*row) for row in rows])
         return
     keyed = sorted((rids[rid], cluster, int(rep), sim) for rid, cluster, rep, sim in rows)
-    with store.db.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO dup_clusters (run_id, rid, cluster_id, representative, similarity)"
-            " VALUES (?,?,?,?,?)",
-            [(run_id, *row) for row in keyed],
-        )
+    store.put_cluster_rows(run_id, keyed)
 
 
 def write_marks(
@@ -98,11 +93,7 @@ def contamination_marks(store: Any, run_id: int | None = None) -> dict[str, Mark
         if run is None:
             return {}
         run_id = run.id
-    rows = store.db.read(
-        "SELECT r.id, c.check_code, c.score, c.detail FROM check_results c"
-        " JOIN records r ON r.rid = c.rid WHERE c.run_id = ? ORDER BY r.id",
-        (run_id,),
-    )
+    rows = store.check_rows(run_id)
     return {
         rid: Mark(rid, REASONS[code], float(score if score is not None else 1.0), detail or "")  # type: ignore[arg-type]
         for rid, code, score, detail in rows

@@ -10,9 +10,13 @@ the latest check run did not see has no score and ranks below every scored one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from curate.dedup.clusters import Facts
+from curate.store.dedup_facts import check_tallies, review_facts
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 FAILED_CODE_COST = 0.25
 JUDGE_CODE = "judge_low_score"
@@ -33,26 +37,15 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
-def store_facts(store: Any, ids: Sequence[str]) -> dict[str, Facts]:
+def store_facts(store: Store, ids: Sequence[str]) -> dict[str, Facts]:
     """Facts for the stored records among ``ids`` (state, origin, time, quality)."""
     run = store.latest_run("checks")
     out: dict[str, Facts] = {}
     for part in _chunks(list(ids)):
-        marks = ",".join("?" * len(part))
         quality: dict[str, float] = {}
         if run is not None:
-            for rid, failed, judge in store.db.read(
-                "SELECT r.id, count(DISTINCT CASE WHEN c.passed = 0 THEN c.check_code END),"
-                f" max(CASE WHEN c.check_code = '{JUDGE_CODE}' THEN c.score END)"
-                " FROM check_results c JOIN records r ON r.rid = c.rid"
-                f" WHERE c.run_id = ? AND r.id IN ({marks}) GROUP BY r.id",
-                [run.id, *part],
-            ):
-                quality[rid] = quality_score(int(failed), judge)
-        for rid, state, origin, created in store.db.read(
-            "SELECT r.id, coalesce(s.state, 'pending'), r.origin, r.created_at FROM records r"
-            f" LEFT JOIN review_state s ON s.rid = r.rid WHERE r.id IN ({marks})",
-            list(part),
-        ):
+            for rid, failed, judge in check_tallies(store, run.id, part, JUDGE_CODE):
+                quality[rid] = quality_score(failed, judge)
+        for rid, state, origin, created in review_facts(store, part):
             out[rid] = Facts(rid, state, origin, quality.get(rid), created)
     return out

@@ -28,11 +28,9 @@ from curate.dedup.facts import store_facts
 from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
 from curate.dedup.sketch import Params, resolve_settings, sketch_stream
 from curate.store.lock import exclusive
-from curate.store.query import where_sql
 
 USABLE = ("state!=edited",)
 BATCH = 2000
-CHUNK = 500  # row keys per "IN (...)" lookup
 Progress = Callable[[int, int], None]
 
 
@@ -61,28 +59,14 @@ class Outcome:
 
 def _texts(store: Any, rids: Sequence[int], mode: str) -> list[str]:
     """The compare texts of the records with these row keys, in that order."""
-    found: dict[int, bytes] = {}
-    for lo in range(0, len(rids), CHUNK):
-        part = list(rids[lo : lo + CHUNK])
-        marks = ",".join("?" * len(part))
-        found.update(store.db.read(f"SELECT rid, data FROM records WHERE rid IN ({marks})", part))
+    found = store.stored_by_rid(rids)
     return stored_texts([found[r] for r in rids], mode)
 
 
 def _batches(store: Any, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[bytes]]]:
     """``((ids, kind groups), stored JSON)`` per batch of usable records, in insertion
     order; their row keys are appended to ``rids``."""
-    cond, params = where_sql(list(USABLE))
-    sql = (
-        "SELECT r.rid, r.id, r.kind, r.data FROM records r"
-        f" WHERE r.rid > ? AND {cond} ORDER BY r.rid LIMIT ?"
-    )
-    last = 0
-    while True:
-        rows = store.db.read(sql, [last, *params, BATCH])
-        if not rows:
-            return
-        last = rows[-1][0]
+    for rows in store.stored_pages(list(USABLE), BATCH):
         rids.extend(r[0] for r in rows)
         ids = [r[1] for r in rows]
         groups = [KIND_GROUP.get(r[2], 3) for r in rows]

@@ -160,6 +160,15 @@ class AnnotationsMixin:
         )
         return [CheckResult(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
+    def check_rows(self, run_id: int) -> list[tuple[str, str, float | None, str | None]]:
+        """Every result of one run as ``(record id, check code, score, detail)``, by id."""
+        rows = self.db.read(
+            "SELECT r.id, c.check_code, c.score, c.detail FROM check_results c"
+            " JOIN records r ON r.rid = c.rid WHERE c.run_id = ? ORDER BY r.id",
+            (run_id,),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     # duplicates -----------------------------------------------------------------------
     def put_clusters(self, run_id: int, members: Iterable[ClusterMember]) -> int:
         """Store duplicate-cluster membership for a dedupe run (one transaction)."""
@@ -176,6 +185,19 @@ class AnnotationsMixin:
                 ],
             )
         return len(members)
+
+    def put_cluster_rows(
+        self, run_id: int, rows: Iterable[tuple[int, str, int, float | None]]
+    ) -> None:
+        """Store a dedupe run's membership rows ``(rid, cluster id, representative,
+        similarity)`` by row key as given (one transaction, no id lookups: callers that hold
+        the row keys pass them in row-key order, the table's own order)."""
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO dup_clusters (run_id, rid, cluster_id, representative, similarity)"
+                " VALUES (?,?,?,?,?)",
+                [(run_id, *row) for row in rows],
+            )
 
     def clusters(self, run_id: int | None = None) -> dict[str, list[ClusterMember]]:
         """Cluster id -> members (representative first) of a dedupe run (latest by default)."""

@@ -217,6 +217,21 @@ class RecordsMixin:
         sql = f"SELECT r.id FROM records r WHERE {cond} ORDER BY r.rid"
         return [row[0] for row in self.db.read(sql, params)]
 
+    def stored_pages(
+        self, where: Iterable[Where | str] | Where | str | None = None, batch: int = 1000
+    ) -> Iterator[list[Any]]:
+        """Matching records' ``(rid, id, kind, stored JSON)`` rows in insertion order, ``batch``
+        rows per query (paged by row key, as :meth:`iter_records`), without parsing them."""
+        return self._pages("r.id, r.kind, r.data", where, batch)
+
+    def stored_by_rid(self, rids: Sequence[int]) -> dict[int, bytes]:
+        """Row key -> stored JSON of the records with these row keys (no parsing)."""
+        found: dict[int, bytes] = {}
+        for part in chunks(list(rids)):
+            marks = ",".join("?" * len(part))
+            found.update(self.db.read(f"SELECT rid, data FROM records WHERE rid IN ({marks})", part))
+        return found
+
     def _pages(
         self, column: str, where: Iterable[Where | str] | Where | str | None, batch: int
     ) -> Iterator[list[Any]]:
