@@ -59,7 +59,7 @@ class NothingToExport(CurateError):
         return error
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ExportPlan:
     """What an export will write, and why every other record is left out."""
 
@@ -173,19 +173,19 @@ def plan_export(
     records = {s: [loaded[i] for i in selection.kept[s]] for s in SPLITS}
     layout = target.layout([r for s in SPLITS for r in records[s]], kind)
     plan = ExportPlan(
-        target,
-        layout,
-        chosen_container,
-        options,
-        selection,
-        records,
-        {},
-        {},
-        checks,
-        dedupe_run,
-        split_run,
-        facts,
-        notes,
+        target=target,
+        layout=layout,
+        container=chosen_container,
+        options=options,
+        selection=selection,
+        records=records,
+        rows={},
+        shares={},
+        checks=checks,
+        dedupe_run=dedupe_run,
+        split_run=split_run,
+        facts=facts,
+        notes=notes,
     )
     plan.contamination_run = latest_run_id(store.db, "contamination")
     render_rows(plan)
