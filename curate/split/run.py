@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from curate.split.assign import Unit, plan_split
+from curate.split.assign import Plan, Unit, plan_split
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
 from curate.store.lock import exclusive
 from curate.store.split_facts import Fact, load_clusters, load_facts, load_prompt_groups
@@ -183,9 +183,7 @@ def split_workspace(
     cfg = ws.settings.split
     ratios = ratios or Ratios(cfg.train, cfg.validation, cfg.test)
     seed = cfg.seed if seed is None else seed
-    tag = cfg.stratify_by if stratify_by == "" else stratify_by
-    if tag is not None and tag.strip().lower() in ("", "none"):
-        tag = None
+    tag = stratify_tag(cfg.stratify_by, stratify_by)
     store = ws.store
     previous = store.latest_run("split")
     facts = load_facts(store, tag)
@@ -196,58 +194,16 @@ def split_workspace(
 
     changed = {rid: s for rid, s in plan.assignments.items() if existing.get(rid) != s}
     meta = {"ratios": ratios.as_dict(), "seed": seed, "stratify_by": tag}
-    with store.run("split", meta) as run_id, store.transaction():
-        test = [(rid, s) for rid, s in changed.items() if s == "test"]
-        rest = [(rid, s) for rid, s in changed.items() if s != "test"]
-        if test:
-            store.put_splits(test, frozen=True, run_id=run_id)
-        if rest:
-            store.put_splits(rest, frozen=False, run_id=run_id)
-        store.freeze_splits("test")
+    run_id = _store_assignments(store, changed, meta)
 
-    by_id = {f.id: f for f in facts}
-    counts = dict.fromkeys(SPLITS, 0)
-    strata: dict[str, dict[str, int]] = {}
-    for u in units:
-        for m in u.members:
-            split = plan.assignments[m]
-            counts[split] += 1
-            row = strata.setdefault(u.stratum, dict.fromkeys(SPLITS, 0))
-            row[split] += 1
+    counts, strata = _tally(units, plan.assignments)
     skipped = {"rejected": 0, "edited": 0}
-    for f in by_id.values():
+    for f in {f.id: f for f in facts}.values():
         if f.state in skipped:
             skipped[f.state] += 1
-    warnings = [w for w in (ratios.test_warning(),) if w]
-    not_stratified = None
-    if tag is not None and units and all(u.stratum == NO_TAG for u in units):
-        not_stratified = f"no record has a '{tag}' tag"
-        warnings.append(
-            f"No record has a '{tag}' tag, so the split is not stratified; "
-            "pass --stratify with a tag the records have, or --stratify none."
-        )
-    total_units = sum(plan.units.values())
-    if not warnings and total_units >= 20:
-        share = plan.units["test"] / total_units
-        slack = 1 / total_units + 1e-9  # rounding to whole records
-        if not TEST_RANGE[0] - slack <= share <= TEST_RANGE[1] + slack:
-            warnings.append(
-                f"The test split holds {share:.0%} of the records (the frozen test set keeps "
-                "what it had), outside the guide's 10-20%."
-            )
+    warnings, not_stratified = _balance_warnings(ratios, tag, units, plan)
     changed_settings = settings_changed(previous.meta if previous else None, meta)
-    into_test = sum(1 for rid, s in changed.items() if s == "test" and rid in existing)
-    if into_test:
-        warnings.append(
-            f"{into_test} records moved from train or validation into the frozen test split; "
-            "adapters trained on earlier exports have seen them, so compare only new runs on it."
-        )
-    if plan.kept and changed_settings and not reshuffle:
-        warnings.append(
-            f"{plan.kept} records keep the split they already had (the test split is frozen), "
-            f"so the new {' and '.join(changed_settings)} apply only to records not assigned "
-            f"before ({plan.new} this time); --reshuffle deals train and validation again."
-        )
+    warnings += _move_warnings(plan, changed, existing, changed_settings, reshuffle)
     return SplitResult(
         ratios=ratios,
         seed=seed,
@@ -265,3 +221,94 @@ def split_workspace(
         not_stratified=not_stratified,
         same_prompt=len(prompt_groups),
     )
+
+
+def stratify_tag(setting: str | None, given: str | None) -> str | None:
+    """The tag to stratify by: ``given``, or the setting when ``given`` is ""; None for none.
+
+    >>> stratify_tag("category", ""), stratify_tag("category", "topic")
+    ('category', 'topic')
+    >>> stratify_tag("category", None), stratify_tag("category", " None ")
+    (None, None)
+    """
+    tag = setting if given == "" else given
+    if tag is not None and tag.strip().lower() in ("", "none"):
+        return None
+    return tag
+
+
+def _store_assignments(store: Any, changed: dict[str, str], meta: dict[str, Any]) -> int | None:
+    """Record the changed assignments as one split run (test ones frozen); the run's id."""
+    with store.run("split", meta) as run_id, store.transaction():
+        test = [(rid, s) for rid, s in changed.items() if s == "test"]
+        rest = [(rid, s) for rid, s in changed.items() if s != "test"]
+        if test:
+            store.put_splits(test, frozen=True, run_id=run_id)
+        if rest:
+            store.put_splits(rest, frozen=False, run_id=run_id)
+        store.freeze_splits("test")
+    return run_id
+
+
+def _tally(
+    units: list[Unit], assignments: dict[str, str]
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Records per split, overall and per stratum."""
+    counts = dict.fromkeys(SPLITS, 0)
+    strata: dict[str, dict[str, int]] = {}
+    for u in units:
+        for m in u.members:
+            split = assignments[m]
+            counts[split] += 1
+            row = strata.setdefault(u.stratum, dict.fromkeys(SPLITS, 0))
+            row[split] += 1
+    return counts, strata
+
+
+def _balance_warnings(
+    ratios: Ratios, tag: str | None, units: list[Unit], plan: Plan
+) -> tuple[list[str], str | None]:
+    """Warnings about the ratios, a tag no record has and the test share; why not stratified."""
+    warnings = [w for w in (ratios.test_warning(),) if w]
+    not_stratified = None
+    if tag is not None and units and all(u.stratum == NO_TAG for u in units):
+        not_stratified = f"no record has a '{tag}' tag"
+        warnings.append(
+            f"No record has a '{tag}' tag, so the split is not stratified; "
+            "pass --stratify with a tag the records have, or --stratify none."
+        )
+    total_units = sum(plan.units.values())
+    if not warnings and total_units >= 20:
+        share = plan.units["test"] / total_units
+        slack = 1 / total_units + 1e-9  # rounding to whole records
+        if not TEST_RANGE[0] - slack <= share <= TEST_RANGE[1] + slack:
+            warnings.append(
+                f"The test split holds {share:.0%} of the records (the frozen test set keeps "
+                "what it had), outside the guide's 10-20%."
+            )
+    return warnings, not_stratified
+
+
+def _move_warnings(
+    plan: Plan,
+    changed: dict[str, str],
+    existing: dict[str, str],
+    changed_settings: list[str],
+    reshuffle: bool,
+) -> list[str]:
+    """Warnings about records moved into the frozen test split, and settings that apply only
+    to records not assigned before."""
+    warnings = []
+    into_test = sum(1 for rid, s in changed.items() if s == "test" and rid in existing)
+    if into_test:
+        warnings.append(
+            f"{into_test} records moved from train or validation into the frozen test split; "
+            "adapters trained on earlier exports have seen them, so compare only new runs on it."
+        )
+    if plan.kept and changed_settings and not reshuffle:
+        warnings.append(
+            f"{plan.kept} records keep the split they already had (the test split is frozen), "
+            f"so the new {' and '.join(changed_settings)} apply only to records not assigned "
+            f"before ({plan.new} this time); --reshuffle deals train and validation again."
+        )
+    return warnings
