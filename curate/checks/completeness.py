@@ -71,6 +71,7 @@ DANGLING = frozenset(
 )
 LONG_LINE_WORDS = 8  # an unpunctuated ending counts as a cut only on a prose line this long
 LONG_SENTENCE_WORDS = 15  # a single unpunctuated sentence this long is taken as cut
+LABEL_WORDS = 4  # "Best time to visit: early spring" is a label and value; a longer clause before a colon is prose
 CLOSING_RE = re.compile(
     r"(?:let me know|(?:i )?hope (?:this|that|it|you)|feel free|happy \w+ing|good luck|have (?:a|an) \w+ "
     r"(?:day|time|week|weekend|trip)|enjoy|thanks|thank you|best|cheers|regards|sincerely|see you)\b",
@@ -140,7 +141,9 @@ def truncation(answer: str, min_words: int, words: int | None = None) -> str | N
         return None  # "... Hope this helps", "... Good luck"
     if started and len(tail) <= 2:
         return cut  # a new sentence that has only begun
-    if ":" in " ".join(tail) or sum(t.endswith(",") for t in tail) >= 0.4 * len(tail):
+    sentence = " ".join(tail)
+    labelled = ":" in sentence and len(sentence.split(":", 1)[0].split()) <= LABEL_WORDS
+    if labelled or sum(t.endswith(",") for t in tail) >= 0.4 * len(tail):
         return None  # a label and its value, an enumeration
     if tokens[-1][0].isupper():
         return None  # a name, a title, a capitalised noun
