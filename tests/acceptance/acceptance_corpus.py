@@ -153,6 +153,7 @@ class Corpus:
 class _Gen:
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
+        self.used: set[str] = set()
 
     def slots(self) -> dict[str, Any]:
         t, items = self.r.choice(TOPICS)
@@ -179,8 +180,30 @@ class _Gen:
         return " ".join(parts)
 
     def instruction(self, s: dict[str, Any]) -> str:
-        text = self.r.choice(INSTRUCTIONS).format(**s)
-        return text[0].upper() + text[1:]
+        """A prompt for ``s`` that no earlier record of the corpus has (dedupe compares prompts)."""
+        for tpl in self.r.sample(INSTRUCTIONS, len(INSTRUCTIONS)):
+            text = tpl.format(**s)
+            text = text[0].upper() + text[1:]
+            if text not in self.used:
+                break
+        while text in self.used:
+            text += f" I can spend about {self.r.randint(2, 40)} hours on it."
+        self.used.add(text)
+        return text
+
+    def zh_instruction(self, s: dict[str, Any]) -> str:
+        for tpl in self.r.sample(ZH_INSTRUCTIONS, len(ZH_INSTRUCTIONS)):
+            text = tpl.format(**s)
+            if text not in self.used:
+                break
+        while text in self.used:
+            text += f"我每周大约有{self.r.randint(2, 40)}个小时。"
+        self.used.add(text)
+        return text
+
+
+def _cap(text: str) -> str:
+    return text[0].upper() + text[1:]
 
 
 def _clip(text: str, rng: random.Random) -> str:
@@ -375,7 +398,8 @@ TOOLS = [
                     "required": ["bill", "percent"]}},
 ]
 CITIES = ["Lisbon", "Osaka", "Nairobi", "Denver", "Krakow", "Lima", "Hanoi", "Perth", "Oslo",
-          "Toronto", "Seville", "Tbilisi", "Quito", "Dublin", "Austin", "Porto"]
+          "Toronto", "Seville", "Tbilisi", "Quito", "Dublin", "Austin", "Porto", "Accra", "Bergen",
+          "Cusco", "Da Nang", "Graz", "Halifax", "Izmir", "Leeds"]
 SKY = ["light rain", "clear skies", "scattered clouds", "fog", "a light breeze", "thunderstorms"]
 CUR = [("USD", "EUR", 0.92), ("GBP", "JPY", 189.4), ("EUR", "CHF", 0.95), ("CAD", "USD", 0.73),
        ("AUD", "NZD", 1.09), ("USD", "MXN", 17.1)]
@@ -392,9 +416,13 @@ def _tool_chat(g: _Gen, i: int) -> dict[str, Any]:
                       f"Can you check the current conditions in {city} for me?"])
         call = {"name": "get_weather", "arguments": {"city": city}}
         obs = {"city": city, "temperature_c": temp, "conditions": sky}
-        ans = (f"It is currently {temp}°C in {city} with {sky}. "
-               + ("A warm jacket would be a good idea." if temp < 12 else
-                  "A light layer should be enough."))
+        ans = r.choice([f"It is currently {temp}°C in {city} with {sky}.",
+                        f"Right now {city} reports {sky} and {temp}°C.",
+                        f"The latest reading for {city}: {temp}°C, {sky}."]) + " " + (
+            r.choice(["A warm jacket would be a good idea.", "Bring a coat and maybe gloves.",
+                      "Dress in layers; it will feel colder in the wind."]) if temp < 12 else
+            r.choice(["A light layer should be enough.", "A T-shirt will do for most of the day.",
+                      "No jacket needed unless you are out late."]))
     elif which == 1:
         src, dst, rate = r.choice(CUR)
         amount = r.randint(20, 5000)
@@ -402,14 +430,19 @@ def _tool_chat(g: _Gen, i: int) -> dict[str, Any]:
         call = {"name": "convert_currency", "arguments": {"amount": amount, "from": src, "to": dst}}
         result = round(amount * rate, 2)
         obs = {"converted_amount": result, "rate": rate}
-        ans = f"{amount} {src} is about {result:,.2f} {dst} at a rate of {rate}."
+        ans = r.choice([f"{amount} {src} is about {result:,.2f} {dst} at a rate of {rate}.",
+                        f"At today's rate of {rate}, you would get roughly {result:,.2f} {dst}.",
+                        f"That converts to {result:,.2f} {dst} (1 {src} = {rate} {dst})."])
     else:
         bill, pct = round(r.uniform(12, 240), 2), r.choice([10, 12, 15, 18, 20, 22])
         tip = round(bill * pct / 100, 2)
         q = f"My restaurant bill is ${bill:.2f}. What is a {pct}% tip?"
         call = {"name": "calculate_tip", "arguments": {"bill": bill, "percent": pct}}
         obs = {"tip_amount": tip, "total": round(bill + tip, 2)}
-        ans = f"A {pct}% tip on ${bill:.2f} is ${tip:.2f}, so the total comes to ${bill + tip:.2f}."
+        ans = r.choice([f"A {pct}% tip on ${bill:.2f} is ${tip:.2f}, so the total comes to "
+                        f"${bill + tip:.2f}.",
+                        f"Leave ${tip:.2f} as the tip; with it you pay ${bill + tip:.2f} in all.",
+                        f"The tip works out to ${tip:.2f}, making the bill ${bill + tip:.2f}."])
     return {"conversations": [
         {"from": "human", "value": q},
         {"from": "function_call", "value": json.dumps(call)},
@@ -567,7 +600,7 @@ def build(root: Path, seed: int = 7) -> Corpus:
         out = "".join(parts) if r.random() < 0.6 else "\n".join(
             f"{i}. {p}" for i, p in enumerate(parts, 1))
         latin = any(c.isascii() and c.isalpha() for c in out)
-        zh.append(({"instruction": r.choice(ZH_INSTRUCTIONS).format(**s), "input": "",
+        zh.append(({"instruction": g.zh_instruction(s), "input": "",
                     "output": out}, "clean", "latin_terms" if latin else ""))
     for _ in range(3):
         t, items = r.choice(ZH_TOPICS)
@@ -645,7 +678,7 @@ def build(root: Path, seed: int = 7) -> Corpus:
         for k in range(r.randint(2, 3)):
             dpo.append(({"conversations": [{"from": "human", "value": prompt}],
                          "chosen": {"from": "gpt", "value": g.answer(s)},
-                         "rejected": {"from": "gpt", "value": rejected[k].format(**s)}},
+                         "rejected": {"from": "gpt", "value": _cap(rejected[k].format(**s))}},
                         "clean", "shared_prompt"))
     for i in range(4):
         s = g.slots()
@@ -672,7 +705,8 @@ def build(root: Path, seed: int = 7) -> Corpus:
         for k in range(2):
             trl.append(({"prompt": prompt,
                          "chosen": [{"role": "assistant", "content": g.answer(s)}],
-                         "rejected": [{"role": "assistant", "content": rejected[k].format(**s)}]},
+                         "rejected": [{"role": "assistant",
+                                       "content": _cap(rejected[k].format(**s))}]},
                         "clean", "system_prompt" if system else "shared_prompt"))
     for i in range(3):
         s = g.slots()
@@ -694,7 +728,7 @@ def build(root: Path, seed: int = 7) -> Corpus:
         rejected = r.sample(REJECTED, 2)
         for k in range(2):
             hh.append(({"chosen": f"{head}\n\nAssistant: {g.answer(s)}",
-                        "rejected": f"{head}\n\nAssistant: {rejected[k].format(**s)}"},
+                        "rejected": f"{head}\n\nAssistant: {_cap(rejected[k].format(**s))}"},
                        "clean", "shared_prompt"))
     for i in range(3):
         s = g.slots()
@@ -710,7 +744,7 @@ def build(root: Path, seed: int = 7) -> Corpus:
         s = g.slots()
         good = r.random() < 0.6
         answer = g.answer(s) if good else " ".join(
-            t.format(**s) for t in r.sample(REJECTED, 2))
+            _cap(t.format(**s)) for t in r.sample(REJECTED, 2))
         kto.append(({"messages": [{"role": "user", "content": g.instruction(s)},
                                   {"role": "assistant", "content": answer}], "label": good},
                     "clean", "desirable" if good else "undesirable"))

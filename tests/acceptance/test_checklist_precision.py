@@ -15,6 +15,7 @@ Run: `.venv/bin/python -m pytest tests/acceptance -q -s` (prints the breakdown).
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -28,8 +29,12 @@ from curate.cli.main import app
 from curate.records import Record
 from curate.workspace import open_workspace
 
+SEED = int(os.environ.get("CURATE_ACCEPTANCE_SEED", "7"))  # another seed: another corpus
 # Clean records allowed an error finding, with the reason (none today).
 DOCUMENTED_EXCEPTIONS: dict[tuple[str, int], str] = {}
+# Planted defects the checklist leaves alone by design (README, truncated_answer): counted and
+# printed, but outside the 95% goal.
+DOCUMENTED_MISSES = {("truncated", "cjk"): "CJK text without a final 。 is no evidence of a cut"}
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -54,7 +59,7 @@ def exported_ids(folder: Path) -> set[str]:
 def test_default_policy_keeps_clean_records_and_drops_planted_defects(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = build(tmp_path / "data", seed=7)
+    corpus = build(tmp_path / "data", seed=SEED)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rubric.yaml").write_text(RUBRIC)
     assert cli("init")[0] == 0
@@ -105,9 +110,12 @@ def test_default_policy_keeps_clean_records_and_drops_planted_defects(
     fates = {(r.file, r.row): fate(r) for r in corpus.rows}
     clean = [r for r in corpus.rows if r.label == "clean"]
     planted = [r for r in corpus.rows if r.label != "clean"]
+    by_design = [r for r in planted if (r.label, r.feature) in DOCUMENTED_MISSES]
+    planted = [r for r in planted if (r.label, r.feature) not in DOCUMENTED_MISSES]
 
     # the breakdown (pytest -s)
-    print(f"\ncorpus: {len(corpus.rows)} rows, {len(clean)} clean, {len(planted)} planted")
+    print(f"\nseed {SEED}, corpus: {len(corpus.rows)} rows, {len(clean)} clean, "
+          f"{len(planted)} planted (+{len(by_design)} the checks leave alone by design)")
     print(f"validate: verdict {validate['verdict']}, checks {validate['checks']}")
     print(f"dedupe: {dedupe['duplicates']} duplicates in {dedupe['clusters']} clusters, "
           f"same_prompt {dedupe['same_prompt']}")
@@ -135,7 +143,7 @@ def test_default_policy_keeps_clean_records_and_drops_planted_defects(
         print(f"  {key:<40} {dict(counts)}")
     print("planted defects:")
     by_defect: dict[str, Counter] = defaultdict(Counter)
-    for r in planted:
+    for r in planted + by_design:
         by_defect[f"{r.label}:{r.kind}:{r.feature or '-'}"][fates[(r.file, r.row)]] += 1
     for key, counts in sorted(by_defect.items()):
         print(f"  {key:<40} {dict(counts)}")
@@ -145,6 +153,9 @@ def test_default_policy_keeps_clean_records_and_drops_planted_defects(
               if fates[(r.file, r.row)] in ("exported", "kept:no_exporter", "kept:other_reason")]
     print(f"clean records lost: {lost}")
     print(f"planted defects missed: {missed}")
+    caught = [r for r in by_design if not fates[(r.file, r.row)].startswith(("exported", "kept"))]
+    print(f"left alone by design: {len(caught)}/{len(by_design)} caught "
+          f"({'; '.join(DOCUMENTED_MISSES.values())})")
 
     # every finding on a clean record is a known code with a severity
     for r in clean:
