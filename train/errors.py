@@ -34,13 +34,3 @@ class MissingTrainDependency(CurateError):
 
     def __init__(self, package: str, install: str = "pip install 'curate-ft[train]'") -> None:
         super().__init__(f"Training needs the package '{package}'.", f"Install it with: {install}")
-
-
-def require_train(package: str) -> Any:
-    """Import a training dependency or raise MissingTrainDependency with an install hint."""
-    import importlib
-
-    try:
-        return importlib.import_module(package)
-    except ImportError as exc:
-        raise MissingTrainDependency(package) from exc

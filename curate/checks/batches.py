@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from curate.checks.base import Finding, RecordCheck
 from curate.checks.profile import Profile, ProfileContext, profile_batch
@@ -114,10 +113,3 @@ def run_batches(
                     progress(min(n, (i + 1) * batch_size), n)
     finally:
         _JOB = None
-
-
-def merge_timings(outputs: Any) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for out in outputs:
-        total.update(out.timings)
-    return total

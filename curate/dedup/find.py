@@ -70,10 +70,6 @@ class DedupeResult:
         """Record id -> cluster id, for every clustered record."""
         return {m.record_id: c.id for c in self.clusters for m in c.members}
 
-    def duplicate_ids(self) -> set[str]:
-        """Ids of the records that are not representatives."""
-        return {m.record_id for c in self.clusters for m in c.duplicates}
-
     def to_json(self, clusters: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "records": self.records,
