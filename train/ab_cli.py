@@ -306,14 +306,31 @@ def judge_cmd(
 
     with domain_errors():
         from curate.ab.judge import judge_file
+        from curate.errors import UsageError
         from curate.providers.base import get_provider
+        from curate.providers.pricing import PriceTable
+        from curate.settings import Settings
+        from curate.workspace import find_workspace
 
+        settings = Settings()
+        try:  # inside a workspace: its provider defaults and price overrides
+            with find_workspace() as ws:
+                settings = ws.settings
+        except UsageError:
+            pass
+        defaults = getattr(settings.providers, provider, None)
         items, store = open_decisions(file, decisions)
         try:
             judge = get_provider(
-                provider, model, base_url=base_url, concurrency=concurrency, max_retries=3
+                provider,
+                model or (defaults.model if defaults else None),
+                base_url=base_url or (defaults.base_url if defaults else None),
+                api_key_env=defaults.api_key_env if defaults else None,
+                concurrency=concurrency,
+                max_retries=3,
             )
-            run = judge_file(items, file, store, judge, max_cost, concurrency)
+            prices = PriceTable.load(getattr(settings, "prices", None))
+            run = judge_file(items, file, store, judge, max_cost, concurrency, prices=prices)
         finally:
             store.close()
         counts = {k: list(run.verdicts.values()).count(k) for k in ("A", "B", "tie")}

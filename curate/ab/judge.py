@@ -213,8 +213,11 @@ def judge_file(
     concurrency: int = 4,
     max_tokens: int = 300,
     ledger_file: str | Path | None = None,
+    prices: Any | None = None,
 ) -> JudgeRun:
-    """Judge every item in both orders and store each combined verdict as a judge decision."""
+    """Judge every item in both orders and store each combined verdict as a judge decision.
+
+    ``prices``: a PriceTable (default: the shipped one) for the budget and the cost."""
     from curate.providers.pricing import PriceTable
     from curate.synth.budget import Budget
     from curate.synth.ledger import Ledger
@@ -229,7 +232,7 @@ def judge_file(
                 ledger,
                 f"ab-judge:{store.ab_key}",
                 Budget(max_cost),
-                PriceTable.load(),
+                prices or PriceTable.load(),
                 concurrency,
                 max_tokens,
                 run,
