@@ -8,6 +8,7 @@ from typing import IO, Any
 import orjson
 
 from curate.store import Store
+from curate.store.review_log import decision_page
 
 FIELDS = (
     "seq",
@@ -36,14 +37,7 @@ def iter_decisions(store: Store, batch: int = 5_000) -> Iterator[dict[str, Any]]
     """
     last = 0
     while True:
-        rows = store.db.read(
-            "SELECT e.seq, e.batch, r.id, e.action, e.state_before, e.state_after, e.reason,"
-            " e.reviewer, e.at, e.undoes, v.id, e.session, s.kind, s.command FROM review_events e"
-            " JOIN records r ON r.rid = e.rid LEFT JOIN records v ON v.rid = e.version_rid"
-            " LEFT JOIN review_sessions s ON s.id = e.session"
-            " WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
-            (last, batch),
-        )
+        rows = decision_page(store, last, batch)
         for row in rows:
             yield dict(zip(FIELDS, row, strict=True))
         if len(rows) < batch:

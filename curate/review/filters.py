@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from curate.errors import UsageError
-from curate.store import Where
-from curate.store.query import LATEST_CHECKS, LATEST_DEDUPE, where_sql
+from curate.store.review_queue import queue_condition
 
 QUEUE_STATES = ("pending", "approved", "rejected", "all")
 
@@ -96,45 +95,7 @@ class QueueFilters:
         Every filter is a set of row keys (``s.rid IN (...)``), which SQLite builds once from
         an index, so the wide ``records`` rows are read only for the text search.
         """
-        parts: list[str] = []
-        params: list[str] = []
-        if with_state and self.state != "all":
-            parts.append("s.state = ?")
-            params.append(self.state)
-        else:
-            parts.append("s.state != 'edited'")
-        for sql, values in self._sets():
-            parts.append(f"s.rid IN ({sql})")
-            params += values
-        return " AND ".join(parts), params
-
-    def _sets(self) -> list[tuple[str, list[str]]]:
-        """One query of row keys per filter, each answered from an index (text excepted)."""
-        sets: list[tuple[str, list[str]]] = []
-        if self.origin:
-            sets.append(("SELECT rid FROM records WHERE origin = ?", [self.origin]))
-        for key, value in self.tags:
-            sets.append(("SELECT rid FROM record_tags WHERE key = ? AND value = ?", [key, value]))
-        if self.check in ("*", "any"):
-            sets.append(
-                (f"SELECT rid FROM check_results WHERE run_id = {LATEST_CHECKS} AND passed = 0", [])
-            )
-        elif self.check:
-            sets.append(
-                (
-                    f"SELECT rid FROM check_results WHERE run_id = {LATEST_CHECKS}"
-                    " AND check_code = ? AND passed = 0",
-                    [self.check],
-                )
-            )
-        if self.cluster:
-            sets.append(
-                (
-                    f"SELECT rid FROM dup_clusters WHERE run_id = {LATEST_DEDUPE} AND cluster_id = ?",
-                    [self.cluster],
-                )
-            )
-        if self.search:
-            cond, values = where_sql(Where("text", self.search))
-            sets.append((f"SELECT r.rid FROM records r WHERE {cond}", values))
-        return sets
+        state = self.state if with_state and self.state != "all" else None
+        return queue_condition(
+            state, self.origin, self.tags, self.check, self.cluster, self.search
+        )

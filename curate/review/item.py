@@ -6,8 +6,17 @@ from dataclasses import dataclass, field
 
 from curate.errors import UsageError
 from curate.records import Record
-from curate.review.queue import latest_run_id
 from curate.store import Store
+from curate.store.review_item import (
+    check_lines,
+    cluster_of,
+    cluster_preview,
+    cluster_size,
+    is_skipped,
+    last_event,
+    record_state,
+)
+from curate.store.runs import latest_run_id
 
 CLUSTER_PREVIEW = 5
 
@@ -71,16 +80,12 @@ class ReviewItem:
 
 def load_item(store: Store, record_id: str) -> ReviewItem:
     """Read one record and its annotations (a handful of indexed lookups)."""
-    row = store.db.read_one(
-        "SELECT r.rid, r.data, s.state FROM records r JOIN review_state s ON s.rid = r.rid"
-        " WHERE r.id = ?",
-        (record_id,),
-    )
+    row = record_state(store, record_id)
     if row is None:
         raise UsageError(f"No record with id '{record_id}' in this workspace.")
     rid, data, state = row
-    checks_run = latest_run_id(store, "checks")
-    dedupe_run = latest_run_id(store, "dedupe")
+    checks_run = latest_run_id(store.db, "checks")
+    dedupe_run = latest_run_id(store.db, "dedupe")
     return ReviewItem(
         record=Record.model_validate_json(data),
         state=str(state),
@@ -88,60 +93,29 @@ def load_item(store: Store, record_id: str) -> ReviewItem:
         cluster=None if dedupe_run is None else _cluster(store, dedupe_run, rid),
         dedupe_ran=dedupe_run is not None,
         last=_last_event(store, rid),
-        skipped=_skipped(store, rid),
+        skipped=is_skipped(store, rid),
     )
 
 
 def _checks(store: Store, run_id: int, rid: int) -> list[CheckLine]:
-    rows = store.db.read(
-        "SELECT check_code, passed, score, detail FROM check_results"
-        " WHERE run_id = ? AND rid = ? ORDER BY passed, check_code",
-        (run_id, rid),
-    )
-    return [CheckLine(str(c), bool(p), s, d) for c, p, s, d in rows]
+    return [CheckLine(str(c), bool(p), s, d) for c, p, s, d in check_lines(store, run_id, rid)]
 
 
 def _cluster(store: Store, run_id: int, rid: int) -> ClusterInfo | None:
-    row = store.db.read_one(
-        "SELECT cluster_id, representative, similarity FROM dup_clusters"
-        " WHERE run_id = ? AND rid = ?",
-        (run_id, rid),
-    )
+    row = cluster_of(store, run_id, rid)
     if row is None:
         return None
     cluster_id = str(row[0])
-    size = store.db.read_one(
-        "SELECT count(*) FROM dup_clusters WHERE run_id = ? AND cluster_id = ?",
-        (run_id, cluster_id),
-    )
-    members = store.db.read(
-        "SELECT r.id, d.representative, d.similarity FROM dup_clusters d"
-        " JOIN records r ON r.rid = d.rid WHERE d.run_id = ? AND d.cluster_id = ?"
-        " ORDER BY d.representative DESC, d.similarity DESC, d.rid LIMIT ?",
-        (run_id, cluster_id, CLUSTER_PREVIEW),
-    )
+    members = cluster_preview(store, run_id, cluster_id, CLUSTER_PREVIEW)
     return ClusterInfo(
         cluster_id,
         bool(row[1]),
         row[2],
-        int(size[0]) if size else 0,
+        cluster_size(store, run_id, cluster_id),
         [(str(i), bool(rep), sim) for i, rep, sim in members],
     )
 
 
 def _last_event(store: Store, rid: int) -> LastEvent | None:
-    row = store.db.read_one(
-        "SELECT action, state_after, reviewer, at, reason FROM review_events"
-        " WHERE rid = ? ORDER BY seq DESC LIMIT 1",
-        (rid,),
-    )
+    row = last_event(store, rid)
     return None if row is None else LastEvent(*row)
-
-
-def _skipped(store: Store, rid: int) -> bool:
-    row = store.db.read_one(
-        "SELECT 1 FROM review_events e WHERE e.rid = ? AND e.action = 'skip'"
-        " AND NOT EXISTS (SELECT 1 FROM review_events u WHERE u.undoes = e.seq) LIMIT 1",
-        (rid,),
-    )
-    return row is not None

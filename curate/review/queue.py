@@ -20,23 +20,9 @@ from dataclasses import dataclass
 
 from curate.review.filters import QueueFilters
 from curate.store import Store
+from curate.store.review_queue import SKIPPED, queue_page, queue_states
 
 PAGE_SIZE = 200
-NOT_PENDING, SKIPPED, PASSING, REAL = 8, 4, 2, 1
-
-# Each part is a set of row keys built once per query from an index (never a per-row lookup).
-SKIPPED_SQL = (
-    "s.rid IN (SELECT e.rid FROM review_events e WHERE e.action = 'skip'"
-    " AND NOT EXISTS (SELECT 1 FROM review_events u WHERE u.undoes = e.seq))"
-)
-FAILING_SQL = "s.rid IN (SELECT rid FROM check_results WHERE run_id = ? AND passed = 0)"
-SYNTHETIC_SQL = "s.rid IN (SELECT rid FROM records WHERE origin = 'synthetic')"
-PRIORITY_SQL = (
-    f"(CASE WHEN s.state = 'pending' THEN 0 ELSE {NOT_PENDING} END)"
-    f" + (CASE WHEN {SKIPPED_SQL} THEN {SKIPPED} ELSE 0 END)"
-    f" + (CASE WHEN {FAILING_SQL} THEN 0 ELSE {PASSING} END)"
-    f" + (CASE WHEN {SYNTHETIC_SQL} THEN 0 ELSE {REAL} END)"
-)
 
 
 @dataclass(frozen=True)
@@ -83,12 +69,6 @@ class QueueCounts:
         return QueueCounts(**values)
 
 
-def latest_run_id(store: Store, kind: str) -> int | None:
-    """The id of the latest finished run of ``kind`` (``checks``, ``dedupe``)."""
-    row = store.db.read_one("SELECT max(id) FROM runs WHERE kind = ? AND status = 'done'", (kind,))
-    return int(row[0]) if row and row[0] is not None else None
-
-
 class ReviewQueue:
     """A lazily paged view of the records to review (see the module docstring for the order)."""
 
@@ -104,27 +84,9 @@ class ReviewQueue:
     ) -> list[QueueItem]:
         """The next ``limit`` queued records after the cursor ``after`` (from the start if None)."""
         cond, params = self.filters.sql()
-        prio, rid = after if after is not None else (-1, 0)
-        # "LIMIT -1" keeps SQLite from flattening the subquery, which would compute the
-        # priority three times per row; ids are looked up only for the rows returned.
-        sql = (
-            "SELECT x.prio, x.rid, (SELECT id FROM records WHERE rid = x.rid) FROM"
-            f" (SELECT s.rid AS rid, {PRIORITY_SQL} AS prio FROM review_state s WHERE {cond}"
-            " LIMIT -1) x WHERE x.prio > ? OR (x.prio = ? AND x.rid > ?)"
-            " ORDER BY x.prio, x.rid LIMIT ?"
-        )
-        rows = self.store.db.read(
-            sql,
-            [
-                latest_run_id(self.store, "checks"),
-                *params,
-                prio,
-                prio,
-                rid,
-                limit or self.page_size,
-            ],
-        )
-        return [QueueItem(int(p), int(k), str(i)) for p, k, i in rows]
+        start = after if after is not None else (-1, 0)
+        rows = queue_page(self.store, cond, params, start, limit or self.page_size)
+        return [QueueItem(p, k, i) for p, k, i in rows]
 
     def __iter__(self) -> Iterator[QueueItem]:
         """Every queued record, page by page."""
@@ -148,11 +110,7 @@ class ReviewQueue:
     def counts(self) -> QueueCounts:
         """Pending, approved and rejected records among those the filters select."""
         cond, params = self.filters.sql(with_state=False)
-        rows = self.store.db.read(
-            f"SELECT s.state, count(*) FROM review_state s WHERE {cond} GROUP BY 1",
-            params,
-        )
-        found = {str(k): int(n) for k, n in rows}
+        found = queue_states(self.store, cond, params)
         return QueueCounts(
             found.get("pending", 0), found.get("approved", 0), found.get("rejected", 0)
         )
