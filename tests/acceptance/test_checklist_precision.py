@@ -152,6 +152,11 @@ def test_default_policy_keeps_clean_records_and_drops_planted_defects(
     missed = [(r.file, r.row, r.label, fates[(r.file, r.row)]) for r in planted
               if fates[(r.file, r.row)] in ("exported", "kept:no_exporter", "kept:other_reason")]
     print(f"clean records lost: {lost}")
+    row_of = {rid: key for key, rid in ids.items() if rid}
+    for members in clusters.values():
+        if any(fates.get(row_of.get(m.record_id, ("", 0))) == "duplicate" for m in members):
+            print("  cluster: " + ", ".join(f"{row_of.get(m.record_id)}{'*' if m.representative else ''}"
+                                            f" {m.similarity}" for m in members))
     print(f"planted defects missed: {missed}")
     caught = [r for r in by_design if not fates[(r.file, r.row)].startswith(("exported", "kept"))]
     print(f"left alone by design: {len(caught)}/{len(by_design)} caught "
