@@ -10,9 +10,8 @@ from curate.checks.rubric import Rubric, load_rubric
 from curate.checks.runner import Progress, validate_records
 from curate.checks.verdict import ValidationResult
 from curate.store.lock import exclusive
+from curate.store.usable import USABLE_WHERE as USABLE
 
-# Records that can still be exported: not rejected in review, not replaced by an edit.
-USABLE = ("state!=rejected", "state!=edited")
 SUMMARY_KEYS = (
     "verdict", "scores", "overall", "counts", "checks", "failures", "rubric", "target", "severity", "by_severity"
 )

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 from curate.errors import UsageError
+from curate.store.annotations import SPLITS
 
-SPLITS = ("train", "validation", "test")
 TEST_RANGE = (0.10, 0.20)  # the share of test records the guide recommends
 
 

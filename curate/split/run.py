@@ -9,10 +9,8 @@ from curate.split.assign import Plan, Unit, plan_split
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
 from curate.store.lock import exclusive
 from curate.store.split_facts import Fact, load_clusters, load_facts, load_prompt_groups
+from curate.store.usable import USABLE_STATES  # the others keep their split, unassigned
 
-# Records that can still be exported; rejected ones and versions replaced by an edit keep
-# whatever split they had and are not assigned.
-USABLE_STATES = ("pending", "approved")
 NO_TAG = "(none)"
 ALL = "(all)"
 

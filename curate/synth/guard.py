@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass
 
 from curate.errors import UsageError
-
-USABLE_STATES = ("pending", "approved")
+from curate.store.usable import USABLE_STATES
 
 
 class RatioExceeded(UsageError):
