@@ -11,10 +11,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from curate.api import read_records
 from curate.errors import UnreadableInput, UsageError
 from curate.io.spool import STDIN, display_name, is_stream, spool
 from curate.records import Record, Reject, now_iso
+from curate.source import read_records
 from curate.store.lock import exclusive
 from curate.workspace import Workspace
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.errors import RowError, UsageError
@@ -104,6 +105,48 @@ class RecordSource:
         return make_reject(self.name, row, error)
 
 
+@dataclass
+class ReadResult:
+    """Everything read from one file: the records, the rejects and the detection."""
+
+    records: list[Record] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    detection: Detection | None = None
+    format: str | None = None
+
+    @property
+    def read(self) -> int:
+        return len(self.records) + len(self.rejects)
+
+
+def read_records(path: str | Path, fmt: str | None = None) -> Iterator[Record | Reject]:
+    """Stream a file as Records (provenance filled in) and Rejects, one per input row.
+
+    The format is detected over the first rows unless ``fmt`` names it. Raises
+    ``UnreadableInput`` (file cannot be read) or ``UsageError`` (unknown format) at once,
+    before the first row is yielded.
+    """
+    return iter(RecordSource(path, fmt))
+
+
+def read_all(path: str | Path, fmt: str | None = None) -> ReadResult:
+    """Read a whole file into memory: ``.records``, ``.rejects`` and ``.detection``."""
+    source = RecordSource(path, fmt)
+    result = ReadResult(detection=source.detection, format=source.format_name)
+    for item in source:
+        if isinstance(item, Record):
+            result.records.append(item)
+        else:
+            result.rejects.append(item)
+    return result
+
+
+def detect_format(path: str | Path, sample: int = DEFAULT_SAMPLE) -> Detection:
+    """Detect a file's format over its first ``sample`` parsed rows."""
+    detection, _ = detect_stream(iter(RowReader(path)), sample)
+    return detection
+
+
 _PROVENANCE_SET = ("origin", "source_file", "source_line", "source_format")
 
 
@@ -169,4 +212,12 @@ def make_reject(source: str, row: Row, error: RowError) -> Reject:
     )
 
 
-__all__ = ["Detection", "RecordSource", "make_reject"]
+__all__ = [
+    "Detection",
+    "ReadResult",
+    "RecordSource",
+    "detect_format",
+    "make_reject",
+    "read_all",
+    "read_records",
+]

@@ -161,3 +161,31 @@ def test_convert_is_exported_with_its_summary(tmp_path: Path) -> None:
     data = summary.to_dict()
     for key in ("detected_format", "read", "written", "rejected", "rejects_path", "reasons"):
         assert key in data
+
+
+def test_the_api_is_a_facade_that_nothing_inside_curate_imports() -> None:
+    import ast
+    import importlib
+
+    import curate
+    from curate import sink, source
+
+    root = Path(curate.__file__).parent
+    importers = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom) and node.module else []
+            )
+            if any(n == "curate.api" or n.startswith("curate.api.") for n in names):
+                importers.append(path.relative_to(root).as_posix())
+    assert importers == []
+    assert api.read_all is source.read_all and api.read_records is source.read_records
+    assert api.write_records is sink.write_records and api.detect_format is source.detect_format
+    for name, module in api.STAGES.items():
+        assert name in api.__all__
+        assert getattr(api, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError):
+        api.no_such_stage  # noqa: B018

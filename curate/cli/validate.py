@@ -108,7 +108,7 @@ def _run(
     if input is not None:
         if where:
             raise UsageError("--where filters workspace records; it cannot be used with a file.")
-        from curate.api import read_all
+        from curate.source import read_all
 
         rubric = load_rubric(rubric_path or "default")
         rubric.target(target)  # an unknown target fails before the file is read

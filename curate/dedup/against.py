@@ -81,7 +81,7 @@ class Reference:
     def add_file(self, path: str | Path, fmt: str | None = None) -> ReferenceFile:
         """Read a dataset file (format detected unless ``fmt`` names it) with the project's
         readers; rows that do not parse are counted, never compared."""
-        from curate.api import read_all
+        from curate.source import read_all
 
         data = read_all(path, fmt)
         reasons = Counter(r.code for r in data.rejects)

@@ -68,7 +68,7 @@ def verify_file(
     path: Path, reader: str, records: list[Record], rows: list[dict[str, Any]]
 ) -> dict[str, int]:
     """Re-read one split file; raise ExportCheckFailed on the first difference."""
-    from curate.api import read_all
+    from curate.source import read_all
 
     name = path.name
     result = read_all(path, reader)
