@@ -21,6 +21,8 @@ from pydantic import (
 from curate.errors import UsageError
 
 SETTINGS_FILE = "curate.toml"
+# The synthetic share limit when curate.toml sets none (the rubric and the export policy too).
+DEFAULT_MAX_SYNTHETIC_SHARE = 0.30
 
 
 def default_reviewer() -> str:
@@ -171,7 +173,7 @@ class Settings(_Section):
         "default",
         description="'default' (the packaged rubrics/default.yaml) or a path to a rubric.",
     )
-    max_synthetic_share: float = Field(0.30, ge=0, le=1)
+    max_synthetic_share: float = Field(DEFAULT_MAX_SYNTHETIC_SHARE, ge=0, le=1)
     split: SplitSettings = Field(default_factory=SplitSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from curate.synthetic_share import PREFLIGHT_REASON, share_over_limit
 from train.data import Export, FileCheck
 from train.encode import IGNORE, chat_turns, encode_sft, measure_pair
 from train.family import generator_families, unrecorded_generator_records
@@ -118,12 +119,12 @@ def check_export(
         over = {
             k: float(v)
             for k, v in shares.items()
-            if isinstance(v, int | float) and float(v) > float(limit)
+            if isinstance(v, int | float) and share_over_limit(float(v), float(limit))
         }
         if over:
             worst = max(over, key=lambda k: over[k])
             report.refuse(
-                "synthetic_share",
+                PREFLIGHT_REASON,
                 f"The synthetic share of {worst} is {over[worst]:.0%}, above the limit of {float(limit):.0%}; "
                 "add real data or lower the synthetic share at export.",
             )

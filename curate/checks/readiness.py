@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, ClassVar
 
+from curate import synthetic_share
 from curate.checks.base import DatasetCheck, DatasetFinding, DatasetResult
 from curate.checks.profile import Profile
 
@@ -73,7 +74,7 @@ class ReadinessCheck(DatasetCheck):
         result = DatasetResult()
         band, text = volume_band(n)
         synthetic = sum(p.origin == "synthetic" for p in profiles)
-        share = round(synthetic / n, 4) if n else 0.0
+        share = round(synthetic_share.share(synthetic, n), 4)
         splits: dict[str, int] = {}
         for p in profiles:
             if p.split:
@@ -97,10 +98,10 @@ class ReadinessCheck(DatasetCheck):
         }
         if band == "not_enough":
             result.findings.append(DatasetFinding("not_enough_records", f"{n} records: {text}.", value=n))
-        if share > o.max_synthetic_share:
+        if synthetic_share.over_limit(synthetic, n, o.max_synthetic_share):
             result.findings.append(
                 DatasetFinding(
-                    "synthetic_share_over_limit",
+                    synthetic_share.REASON,
                     f"{share:.0%} of the records are synthetic; the limit is {o.max_synthetic_share:.0%}.",
                     value=share,
                 )

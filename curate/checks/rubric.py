@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from curate.errors import UsageError
+from curate.settings import DEFAULT_MAX_SYNTHETIC_SHARE
 
 PillarName = Literal["accuracy", "consistency", "diversity", "completeness", "format"]
 Level = Literal["error", "warning", "info"]
@@ -87,7 +88,7 @@ class DiversityOptions(Toggle):
 
 
 class ReadinessOptions(Toggle):
-    max_synthetic_share: float = Field(0.30, ge=0, le=1)
+    max_synthetic_share: float = Field(DEFAULT_MAX_SYNTHETIC_SHARE, ge=0, le=1)
     split_tag: str = "split"
     test_split_min: float = Field(0.10, ge=0, le=1)
     test_split_max: float = Field(0.20, ge=0, le=1)

@@ -9,17 +9,22 @@ those with one), then a stable hash of the id (so the choice is deterministic).
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from curate.errors import CurateError
 from curate.store.split_facts import Checks
+from curate.synthetic_share import allowed_synthetic, over_limit
+from curate.synthetic_share import share as share_of
 
 
 @dataclass(frozen=True)
 class Share:
-    """The synthetic share of one split (or of the whole export)."""
+    """The synthetic share of one split (or of the whole export).
+
+    >>> Share("train", 3, 10).over(0.30), Share("train", 4, 10).over(0.30)
+    (False, True)
+    """
 
     split: str
     synthetic: int
@@ -27,14 +32,14 @@ class Share:
 
     @property
     def share(self) -> float:
-        return self.synthetic / self.total if self.total else 0.0
+        return share_of(self.synthetic, self.total)
 
     @property
     def real(self) -> int:
         return self.total - self.synthetic
 
     def over(self, limit: float) -> bool:
-        return self.share > limit + 1e-9
+        return over_limit(self.synthetic, self.total, limit)
 
 
 class SyntheticShareExceeded(CurateError):
@@ -53,19 +58,6 @@ class SyntheticShareExceeded(CurateError):
         )
         self.share = share
         self.limit = limit
-
-
-def allowed_synthetic(real: int, limit: float) -> int:
-    """The most synthetic records that fit beside ``real`` real ones under ``limit``.
-
-    >>> allowed_synthetic(70, 0.30), allowed_synthetic(7, 0.30), allowed_synthetic(5, 0.0)
-    (30, 3, 0)
-    """
-    if limit >= 1:
-        return 10**18
-    if limit <= 0:
-        return 0
-    return max(0, math.floor(limit * real / (1 - limit) + 1e-9))
 
 
 def quality_order(checks: Checks) -> Callable[[str], tuple]:

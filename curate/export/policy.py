@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from curate.settings import DEFAULT_MAX_SYNTHETIC_SHARE
 from curate.split.ratios import SPLITS
 from curate.store.split_facts import Checks, Cluster, Fact
 
@@ -38,7 +39,7 @@ class PolicyOptions:
     include_unapproved: bool = False
     require_real_approval: bool = False
     cap_synthetic: bool = False
-    max_synthetic_share: float = 0.30
+    max_synthetic_share: float = DEFAULT_MAX_SYNTHETIC_SHARE
     approved_overrides_errors: bool = False
     severity: dict[str, str] = field(default_factory=dict)  # code -> error | warning | info
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from curate.store.db import Database
 from curate.store.migrations import STATES
-from curate.store.usable import usable_by_origin
+from curate.synthetic_share import over_limit, share
 
 TOP_TAG_VALUES = 50
 
@@ -31,19 +31,23 @@ class StatusMixin:
         records = int(self.db.read_one("SELECT count(*) FROM records")[0])
         states = dict.fromkeys(STATES, 0)
         states.update(read("SELECT state, count(*) FROM review_state GROUP BY 1"))
-        usable = usable_by_origin(self.db)
-        usable_total = sum(usable.values())
-        share = usable.get("synthetic", 0) / usable_total if usable_total else 0.0
+        usable = read(
+            "SELECT r.origin, count(*) FROM records r JOIN review_state s ON s.rid = r.rid"
+            " WHERE s.state IN ('pending', 'approved') GROUP BY 1"
+        )
+        synthetic, usable_total = usable.get("synthetic", 0), sum(usable.values())
         out: dict[str, Any] = {
             "records": records,
             "by_kind": read("SELECT kind, count(*) FROM records GROUP BY 1 ORDER BY 2 DESC"),
             "by_origin": {"real": 0, "synthetic": 0}
             | read("SELECT origin, count(*) FROM records GROUP BY 1"),
             "by_review_state": states,
-            "synthetic_share": round(share, 4),
+            "synthetic_share": round(share(synthetic, usable_total), 4),
             "max_synthetic_share": max_synthetic_share,
             "synthetic_over_limit": (
-                None if max_synthetic_share is None else share > max_synthetic_share + 1e-9
+                None
+                if max_synthetic_share is None
+                else over_limit(synthetic, usable_total, max_synthetic_share)
             ),
             "rejects": self._reject_summary(),
             "tags": self._tag_summary(),

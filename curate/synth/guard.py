@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from curate import synthetic_share
 from curate.errors import UsageError
 from curate.store.usable import USABLE_STATES
 
@@ -25,7 +25,7 @@ class RatioCheck:
     @property
     def share_after(self) -> float:
         total = self.real + self.synthetic + self.requested
-        return (self.synthetic + self.requested) / total if total else 0.0
+        return synthetic_share.share(self.synthetic + self.requested, total)
 
     @property
     def allowed(self) -> bool:
@@ -34,22 +34,13 @@ class RatioCheck:
     @property
     def fits_now(self) -> int:
         """How many more synthetic records fit under the limit now."""
-        m = self.max_share
-        if m >= 1:
-            return 10**12
-        # (S + k) / (R + S + k) <= m  <=>  k <= (m (R + S) - S) / (1 - m)
-        k = (m * (self.real + self.synthetic) - self.synthetic) / (1 - m)
-        return max(0, math.floor(k + 1e-9))
+        return max(0, synthetic_share.allowed_synthetic(self.real, self.max_share) - self.synthetic)
 
     @property
     def real_needed(self) -> int | None:
         """How many more real records would make room for the request (None: never)."""
-        m = self.max_share
-        if m <= 0:
-            return None
-        # (S + k) / (R' + S + k) <= m  <=>  R' >= (S + k)(1 - m) / m
-        need = math.ceil((self.synthetic + self.requested) * (1 - m) / m - 1e-9)
-        return max(0, need - self.real)
+        need = synthetic_share.real_needed(self.synthetic + self.requested, self.max_share)
+        return None if need is None else max(0, need - self.real)
 
     def message(self) -> str:
         return (
