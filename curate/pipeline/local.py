@@ -44,7 +44,7 @@ def _slices(batch: Batch, size: int) -> Iterator[Batch]:
 def sketch_of(batch: Batch) -> Sketch:
     """The deduplicator's sketch from a sketched batch's columns."""
     exact = np.array([(int(h[:16], 16), int(h[16:], 16)) for h in batch["exact"]], np.uint64)
-    bands = np.array(batch["bands"], np.uint64).reshape(len(batch["id"]), -1)
+    bands = np.array(batch["bands"], np.int64).reshape(len(batch["id"]), -1).view(np.uint64)
     return Sketch(exact=exact.reshape(-1, 2), empty=np.array(batch["empty"], bool), bands=bands)
 
 

@@ -163,10 +163,10 @@ def sketch_rows(batch: Batch, params: Params, tag: str | None = None) -> Batch:
         **batch,
         "text": texts,
         "group": [KIND_GROUP.get(r.kind, 3) for r in records],
-        "order": id_order([r.id for r in records]).tolist(),
+        "order": [f"{v:016x}" for v in id_order([r.id for r in records]).tolist()],
         "exact": [f"{a:016x}{b:016x}" for a, b in sketch.exact.tolist()],
         "empty": sketch.empty.tolist(),
-        "bands": [[int(v) for v in row] for row in bands.tolist()],
+        "bands": bands.view(np.int64).tolist(),  # equality is all that matters
         "origin": [f.origin for f in facts],
         "created": [f.created for f in facts],
         "quality": quality,
@@ -183,9 +183,10 @@ def rep_key(row: dict[str, Any]) -> tuple[Any, ...]:
     return representative_key(facts_of(row))
 
 
-def bucket_edges(ids: Sequence[str], orders: Sequence[int]) -> list[tuple[str, str]]:
-    """The candidate pairs of one LSH bucket (members in id order, as the local index
-    takes them: every pair up to 32 members, a star and a chain beyond)."""
+def bucket_edges(keys: Sequence[int], orders: Sequence[str]) -> list[tuple[int, int]]:
+    """The candidate pairs of one LSH bucket (members in id order, then input position, as
+    the local index takes them: every pair up to 32 members, a star and a chain beyond)."""
+    ids = list(keys)
     ranked = sorted(range(len(ids)), key=lambda i: (orders[i], ids[i]))
     keys = np.zeros(len(ranked), np.uint64)
     pairs = bucket_pairs(keys)
