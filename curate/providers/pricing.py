@@ -11,9 +11,9 @@ from importlib import resources
 from typing import Any
 
 from curate.errors import UsageError
+from curate.tokens import prompt_token_bound
 
 _SNAPSHOT = re.compile(r"^-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
-CHARS_PER_TOKEN = 3.0  # conservative: real text averages about 4 characters per token
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,7 @@ class PriceTable:
 
     def max_cost(self, model: str, prompt_chars: int, max_tokens: int) -> float | None:
         """An upper estimate of one request's cost: its prompt and ``max_tokens`` of output."""
-        return self.cost(model, estimate_tokens(prompt_chars), max_tokens)
-
-
-def estimate_tokens(chars: int) -> int:
-    """A conservative token count for ``chars`` characters of prompt (plus framing)."""
-    return int(chars / CHARS_PER_TOKEN) + 16
+        return self.cost(model, prompt_token_bound(prompt_chars), max_tokens)
 
 
 def _price(name: str, value: Any) -> Price:

@@ -17,7 +17,7 @@ from typing import Any
 from curate.errors import UsageError
 from curate.providers.base import PROVIDERS, ConnectFailed, get_provider
 from curate.providers.keys import mask_url, mask_urls
-from curate.providers.pricing import PriceTable, estimate_tokens
+from curate.providers.pricing import PriceTable
 from curate.providers.retry import RetryPolicy
 from curate.records import Record
 from curate.store.lock import WorkspaceBusy
@@ -29,6 +29,7 @@ from curate.synth.plan import Plan, usable_for_pairs
 from curate.synth.quality import HardChecks
 from curate.synth.runner import Runner, RunStats
 from curate.synth.template import DIFFICULTIES, load_template
+from curate.tokens import prompt_token_bound
 
 KINDS = ("sft", "preference")
 PRICE_FILE = "the shipped price table, curate/providers/prices.toml"
@@ -348,7 +349,7 @@ def _dry_run(
         chars = len(prompt) + len(item.request.system or "")
         if not reuse:
             to_send += 1
-            input_tokens += estimate_tokens(chars)
+            input_tokens += prompt_token_bound(chars)
             worst = prices.max_cost(plan.model, chars, item.request.max_tokens) or 0.0
             max_cost += worst
             if fits == to_send - 1 and reserve.reserve(worst):  # a run stops at the first misfit

@@ -30,13 +30,14 @@ from curate.providers.base import (
     QuotaExhausted,
     TransientError,
 )
-from curate.providers.pricing import PriceTable, dollars, estimate_tokens
+from curate.providers.pricing import PriceTable, dollars
 from curate.records import Record
 from curate.synth.budget import Budget
 from curate.synth.dedupe import WorkspaceIndex
 from curate.synth.ledger import Entry, Ledger
 from curate.synth.parse import Answer, ParseFailure, parse_output, to_record
 from curate.synth.plan import Plan, PlanItem
+from curate.tokens import prompt_token_bound
 
 FATAL_STATUS = (401, 403, 404)
 FLUSH_EVERY_S = 0.1  # how often new records are written to the store, in one transaction
@@ -354,7 +355,7 @@ class Runner:
         input_tokens, output_tokens = response.input_tokens, response.output_tokens
         if response.usage_error:  # unreadable usage: charge the worst case
             self.stats.usage_estimated[response.usage_error] += 1
-            input_tokens, output_tokens = estimate_tokens(prompt_chars), request.max_tokens
+            input_tokens, output_tokens = prompt_token_bound(prompt_chars), request.max_tokens
             cost = worst
         else:
             cost = self.prices.cost(request.model, input_tokens, output_tokens)

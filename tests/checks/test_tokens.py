@@ -62,3 +62,18 @@ def test_a_tokenizer_json_target(tmp_path) -> None:
     tok.save(str(path))
     counter = TokenCounter(TargetSpec(tokenizer_json=str(path), max_tokens=10, template="none"))
     assert counter.count(chat(user="hello world", answer="general kenobi")) == 4
+
+
+def test_a_target_tokenizer_loads_like_inspects(tmp_path) -> None:
+    import pytest
+
+    from curate.errors import UsageError
+    from curate.tokens import TokenCounter as Home
+
+    assert TokenCounter is Home  # one counter, imported by the check
+    bad = tmp_path / "tokenizer.json"
+    bad.write_text("{}", encoding="utf-8")
+    for path in (bad, tmp_path / "missing.json"):
+        with pytest.raises(UsageError) as info:
+            TokenCounter(TargetSpec(tokenizer_json=str(path), max_tokens=10, template="none"))
+        assert "tokenizer" in info.value.message and info.value.fix  # one sentence and a fix
