@@ -90,12 +90,37 @@ def run_command(
     exit_with(1 if counts["rejected"] else 0)
 
 
+def import_command(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `curate pipeline run`.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Store a pipeline output in the workspace with its check results, clusters and splits."""
+    from curate.cli.locking import holding
+    from curate.pipeline.importer import import_output
+    from curate.workspace import find_workspace
+
+    with cli_errors(), find_workspace() as ws, holding(ws, "curate pipeline import"):
+        counts = import_output(ws, folder)
+    if json_out:
+        print_json(counts)
+    else:
+        console.print(
+            f"{counts['added']} records added ({counts['existing']} already stored), "
+            f"{counts['rejects']} rejects, {counts['check_results']} check results, "
+            f"{counts['clustered']} clustered, {counts['split']} split; review with `curate review`."
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``curate pipeline run`` to the app."""
+    """Add ``curate pipeline run`` and ``curate pipeline import`` to the app."""
     group = typer.Typer(help="Run the whole curation pipeline over sharded input (local or Ray).")
     group.command(
         "run",
         help="Read, check, dedupe, split and export sharded input in one run (local or Ray).",
         epilog=EXAMPLES,
     )(run_command)
+    group.command(
+        "import",
+        help="Store a pipeline output in this workspace, keeping check results, clusters and splits.",
+    )(import_command)
     app.add_typer(group, name="pipeline")

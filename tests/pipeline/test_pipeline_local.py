@@ -79,3 +79,28 @@ def test_second_run_replaces_only_a_pipeline_output(tmp_path: Path) -> None:
     other.mkdir()
     (other / "data.csv").write_text("a,b\n")
     assert run("--input", str(tmp_path / "in"), "--out", str(other))[0] == 2
+
+
+def test_import_keeps_checks_clusters_and_splits(tmp_path: Path, monkeypatch) -> None:
+    write_shards(tmp_path / "in", n=60, shards=2)
+    out = tmp_path / "out"
+    assert run("--input", str(tmp_path / "in"), "--out", str(out))[0] == 1
+    rows = records(out)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    monkeypatch.chdir(ws)
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    result = CliRunner().invoke(app, ["pipeline", "import", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    counts = orjson.loads(result.output)
+    distinct = {r["id"] for r in rows}
+    assert counts["added"] == len(distinct) and counts["rejects"] == 4
+    from curate.workspace import find_workspace
+
+    with find_workspace() as opened:
+        store = opened.store
+        clusters = store.clusters()
+        assert {m.record_id for ms in clusters.values() for m in ms} == {r["id"] for r in rows if r["cluster"]}
+        assert store.splits() == {r["id"]: r["split"] for r in rows}
+    result = CliRunner().invoke(app, ["pipeline", "import", str(tmp_path / "in")])
+    assert result.exit_code == 2
