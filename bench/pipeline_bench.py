@@ -22,8 +22,7 @@ import orjson
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = ("cluster node query index shard replica partition memory disk network latency "
-         "throughput cache table column schema batch stream window join filter sort").split()
+WORDS = ["cluster", "node", "query", "index", "shard", "replica", "partition", "memory", "disk", "network", "latency", "throughput", "cache", "table", "column", "schema", "batch", "stream", "window", "join", "filter", "sort"]
 VOCAB = [f"{a}{b}{c}" for a in ("ka", "lo", "mi", "ne", "su", "ta", "ri", "po") for b in
          ("ber", "dan", "fol", "gir", "hum", "jet", "kal", "mor") for c in ("a", "o", "is", "en")]
 
