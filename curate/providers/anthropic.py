@@ -10,13 +10,11 @@ from curate.errors import require
 from curate.providers.base import (
     ChatRequest,
     ChatResponse,
-    ConnectFailed,
     MalformedResponse,
     Provider,
-    TransientError,
     read_usage,
 )
-from curate.providers.errors import connect_failure, error_from_status
+from curate.providers.errors import from_sdk_error
 from curate.providers.keys import fingerprint, mask_url, scrub
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -66,21 +64,8 @@ class AnthropicProvider(Provider):
         sdk = self._sdk
         try:
             raw = await self._client.messages.with_raw_response.create(**self._params(request))
-        except sdk.APITimeoutError as exc:
-            raise TransientError("The request to anthropic timed out.") from exc
-        except sdk.APIConnectionError as exc:
-            why = connect_failure(exc)
-            if why is not None:
-                raise ConnectFailed(
-                    f"Could not connect to anthropic at {self.address} ({why}).",
-                    "Check --base-url (or base_url in curate.toml) and that the server is up.",
-                    address=self.address,
-                ) from exc
-            raise TransientError("The connection to anthropic failed.") from exc
-        except sdk.APIStatusError as exc:
-            raise error_from_status(
-                self.name, exc.status_code, _error_text(exc), exc.response.headers, exc.request_id
-            ) from exc
+        except (sdk.APIStatusError, sdk.APIConnectionError) as exc:
+            raise from_sdk_error(exc, self.name, self.address) from exc
         http = raw.http_response
         request_id = http.headers.get("request-id")
         try:
@@ -96,13 +81,6 @@ class AnthropicProvider(Provider):
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def _error_text(exc: Any) -> Any:
-    try:
-        return exc.response.text
-    except Exception:  # the body may be unread or undecodable
-        return exc.body
 
 
 def parse_message(body: str, request_id: str | None, model: str) -> ChatResponse:

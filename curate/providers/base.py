@@ -9,7 +9,14 @@ from typing import Any
 
 import orjson
 
-from curate.errors import CurateError
+# The typed errors live in curate.providers.errors; importable from here too.
+from curate.providers.errors import ConnectFailed as ConnectFailed
+from curate.providers.errors import MalformedResponse as MalformedResponse
+from curate.providers.errors import MissingApiKey as MissingApiKey
+from curate.providers.errors import NonRetryableError as NonRetryableError
+from curate.providers.errors import ProviderError as ProviderError
+from curate.providers.errors import QuotaExhausted as QuotaExhausted
+from curate.providers.errors import TransientError as TransientError
 
 PROVIDERS = ("anthropic", "openai", "openai-compatible")
 # Reason codes of an answer whose token usage cannot be read (it is charged at its worst case).
@@ -58,67 +65,6 @@ class ChatResponse:
     raw_text: str = ""
     attempts: int = 1
     usage_error: str | None = None  # USAGE_MALFORMED or USAGE_MISSING: the tokens are unknown
-
-
-class ProviderError(CurateError):
-    """A request to an LLM provider failed; ``status`` is the HTTP status when there was one."""
-
-    exit_code = 1
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        fix: str | None = None,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-        body: str | None = None,
-    ) -> None:
-        super().__init__(message, fix)
-        self.status = status
-        self.request_id = request_id
-        self.retry_after = retry_after
-        self.body = body
-
-
-class TransientError(ProviderError):
-    """A failure that can succeed on retry: connection errors, timeouts, 408/409/429/5xx/529."""
-
-    retryable = True
-
-
-class ConnectFailed(TransientError):
-    """No connection could be made (refused, unresolvable name): ``address`` is masked."""
-
-    exit_code = 2  # before any answer it is a wrong address, a usage error
-
-    def __init__(self, message: str, fix: str | None = None, *, address: str = "") -> None:
-        super().__init__(message, fix)
-        self.address = address
-
-
-class NonRetryableError(ProviderError):
-    """A failure that a retry cannot fix (a 4xx other than 408/409/429)."""
-
-
-class MalformedResponse(NonRetryableError):
-    """The provider answered (and charged) but the body is not the expected JSON envelope."""
-
-    def __init__(self, message: str, raw_text: str, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.raw_text = raw_text
-
-
-class QuotaExhausted(ProviderError):
-    """The account's quota or credit is spent: no request can succeed until it is topped up."""
-
-
-class MissingApiKey(ProviderError):
-    """No API key was found for the provider."""
-
-    exit_code = 2
 
 
 def read_usage(usage: Any, inputs: tuple[str, ...], output: str) -> tuple[int, int, str | None]:
@@ -172,53 +118,10 @@ class Provider(ABC):
         return ChatRequest(model=self.model, messages=messages, provider=self.name, **kw)
 
 
-def get_provider(
-    name: str,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key_env: str | None = None,
-    **opts: Any,
-) -> Provider:
-    """A provider by name, with retries, backoff and rate limiting around it.
+def __getattr__(name: str) -> Any:
+    """``get_provider`` moved to :mod:`curate.providers`; the old import path still works."""
+    if name == "get_provider":
+        from curate.providers import get_provider
 
-    Options: ``api_key`` (explicit key), ``timeout`` (seconds per attempt), ``max_retries``
-    (default 6; 0 returns the bare provider), ``rpm`` (requests per minute),
-    ``concurrency`` (requests in flight), ``retry`` (a RetryPolicy).
-    """
-    from curate.providers.keys import resolve_key
-
-    if name not in PROVIDERS:
-        raise CurateError(f"Unknown provider '{name}'.", f"Choose one of: {', '.join(PROVIDERS)}.")
-    timeout = float(opts.pop("timeout", 120.0))
-    api_key = resolve_key(name, api_key_env, explicit=opts.pop("api_key", None), base_url=base_url)
-    bare: Provider
-    if name == "anthropic":
-        from curate.providers.anthropic import AnthropicProvider
-
-        bare = AnthropicProvider(model=model, api_key=api_key, base_url=base_url, timeout=timeout)
-    else:
-        from curate.providers.openai import OpenAIProvider
-
-        bare = OpenAIProvider(
-            model=model,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            compatible=name == "openai-compatible",
-        )
-    max_retries = int(opts.pop("max_retries", 6))
-    rpm = opts.pop("rpm", None)
-    concurrency = opts.pop("concurrency", None)
-    policy = opts.pop("retry", None)
-    if opts:
-        raise CurateError(f"Unknown provider option(s): {', '.join(sorted(opts))}.")
-    if max_retries <= 0 and policy is None and rpm is None and concurrency is None:
-        return bare
-    from curate.providers.retry import RetryingProvider, RetryPolicy
-
-    return RetryingProvider(
-        bare,
-        policy=policy or RetryPolicy(max_retries=max_retries),
-        rpm=rpm,
-        concurrency=concurrency,
-    )
+        return get_provider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Turn an HTTP failure into the right ProviderError: retryable, quota, or final."""
+"""The provider errors, and the translation of an HTTP failure or an SDK exception into the
+right one: retryable, quota, or final."""
 
 from __future__ import annotations
 
@@ -7,13 +8,70 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from curate.providers.base import (
-    NonRetryableError,
-    ProviderError,
-    QuotaExhausted,
-    TransientError,
-)
+from curate.errors import CurateError
 from curate.providers.keys import scrub
+
+
+class ProviderError(CurateError):
+    """A request to an LLM provider failed; ``status`` is the HTTP status when there was one."""
+
+    exit_code = 1
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        fix: str | None = None,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message, fix)
+        self.status = status
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.body = body
+
+
+class TransientError(ProviderError):
+    """A failure that can succeed on retry: connection errors, timeouts, 408/409/429/5xx/529."""
+
+    retryable = True
+
+
+class ConnectFailed(TransientError):
+    """No connection could be made (refused, unresolvable name): ``address`` is masked."""
+
+    exit_code = 2  # before any answer it is a wrong address, a usage error
+
+    def __init__(self, message: str, fix: str | None = None, *, address: str = "") -> None:
+        super().__init__(message, fix)
+        self.address = address
+
+
+class NonRetryableError(ProviderError):
+    """A failure that a retry cannot fix (a 4xx other than 408/409/429)."""
+
+
+class MalformedResponse(NonRetryableError):
+    """The provider answered (and charged) but the body is not the expected JSON envelope."""
+
+    def __init__(self, message: str, raw_text: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.raw_text = raw_text
+
+
+class QuotaExhausted(ProviderError):
+    """The account's quota or credit is spent: no request can succeed until it is topped up."""
+
+
+class MissingApiKey(ProviderError):
+    """No API key was found for the provider."""
+
+    exit_code = 2
+
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 QUOTA_MARKERS = (
@@ -149,3 +207,39 @@ def connect_failure(exc: BaseException) -> str | None:
             return "the host name does not resolve"
         current = current.__cause__ or current.__context__
     return "no connection could be made" if found else None
+
+
+def from_sdk_error(exc: BaseException, provider: str, address: str) -> ProviderError:
+    """The ProviderError for an ``APIStatusError`` or ``APIConnectionError`` of the anthropic
+    or openai SDK (anything else is a final error naming it).
+
+    Both SDKs are built on httpx and share their exception family: ``APIStatusError`` carries
+    ``status_code``, the httpx ``response`` and ``request_id``; ``APITimeoutError`` is an
+    ``APIConnectionError``, which has a ``request`` but no response. The classes are told
+    apart by those attributes and names, so no SDK is imported here.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    status, response = getattr(exc, "status_code", None), getattr(exc, "response", None)
+    if isinstance(status, int) and response is not None:
+        return error_from_status(
+            provider, status, _sdk_body(exc), response.headers, getattr(exc, "request_id", None)
+        )
+    if "APITimeoutError" in names:
+        return TransientError(f"The request to {provider} timed out.")
+    if "APIConnectionError" in names:
+        why = connect_failure(exc)
+        if why is not None:
+            return ConnectFailed(
+                f"Could not connect to {provider} at {address} ({why}).",
+                "Check --base-url (or base_url in curate.toml) and that the server is up.",
+                address=address,
+            )
+        return TransientError(f"The connection to {provider} failed.")
+    return NonRetryableError(f"The request to {provider} failed: {_short(scrub(str(exc)) or '')}")
+
+
+def _sdk_body(exc: BaseException) -> Any:
+    try:
+        return exc.response.text  # type: ignore[attr-defined]
+    except Exception:  # the body may be unread or undecodable
+        return getattr(exc, "body", None)

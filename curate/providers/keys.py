@@ -40,7 +40,7 @@ def resolve_key(
     unless ``api_key_env`` names a variable on purpose. ``base_url`` is accepted for symmetry.
     """
     del base_url
-    from curate.providers.base import MissingApiKey
+    from curate.providers.errors import MissingApiKey
 
     if explicit:
         register_secret(explicit)
