@@ -64,8 +64,13 @@ header "sharegpt -> alpaca (multi-turn chats become alpaca rows with history)"
 echo "One conversation calls a tool; alpaca cannot hold tool calls, so that row is rejected on purpose."
 convert findings "$SAMPLES/sharegpt.json" alpaca "$OUT/sharegpt.alpaca.json"
 
-header "openai-jsonl with tool calls -> sharegpt (function_call / observation turns)"
-convert clean "$SAMPLES/openai_chat.jsonl" sharegpt "$OUT/openai_chat.sharegpt.json"
+header "openai-jsonl with tool calls -> sharegpt (function_call / observation turns, call ids kept)"
+echo "ShareGPT has no per-turn weight: the three rows with a weight-0 turn are rejected on purpose."
+convert findings "$SAMPLES/openai_chat.jsonl" sharegpt "$OUT/openai_chat.sharegpt.json"
+
+header "ShareGPT tool calling (glaive shape) -> openai-jsonl (wrapped tools, call ids, tool_call_id)"
+echo "One row answers two parallel calls with a single observation: it cannot be paired, so it is rejected."
+convert findings "$SAMPLES/sharegpt_tools.json" openai-jsonl "$OUT/sharegpt_tools.openai.jsonl"
 
 header "openai-jsonl -> alpaca (rejects on purpose)"
 echo "Rows with tool calls or a weight-0 turn cannot become alpaca: each is rejected with a reason."
