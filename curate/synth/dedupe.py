@@ -1,49 +1,85 @@
-"""Is a new synthetic record already in the workspace? By content id and normalised text."""
+"""Is a new synthetic record already in the workspace? By content id, and by the exact
+duplicate test of `curate dedupe` under the workspace's ``[dedupe]`` settings."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from typing import Any
 
+from curate.dedup.compare import SECTION, compare_text
+from curate.dedup.find import KIND_GROUP
+from curate.dedup.normalise import Normaliser
 from curate.records import Record
+from curate.settings import DedupeSettings
 from curate.synth.ledger import Ledger
 
-_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
-_SPACE = re.compile(r"\s+")
+_MARKER = SECTION.encode()
 
 
-def normalise(text: str) -> str:
-    """Case, punctuation and whitespace folded away.
+class TextKey:
+    """The hash of a record's exact-duplicate key as `curate dedupe` sees it: the kind's
+    group and the normalised compare text (``[dedupe] normalise`` and ``compare``). Two
+    records get the same hash exactly when dedupe calls them exact duplicates; a record with
+    nothing to compare gets a hash of its own. Each hash starts with a tag of the settings,
+    so hashes cached under other settings are recomputed."""
 
-    >>> normalise("  Hello,   World!\\n")
-    'hello world'
+    def __init__(self, settings: DedupeSettings | None = None) -> None:
+        settings = settings or DedupeSettings()
+        self.normaliser = Normaliser.from_flags(settings.normalise)
+        self.compare = settings.compare
+        spec = f"{','.join(self.normaliser.flags)}|{self.compare}"
+        self.tag = hashlib.sha256(spec.encode()).hexdigest()[:8]
+
+    def key(self, record: Record) -> bytes | None:
+        """The exact key (None: nothing to compare, so no record is its duplicate)."""
+        text = compare_text(record, self.compare)
+        words = [w for w in self.normaliser.encode(text).split(b" ") if w]
+        if all(w == _MARKER for w in words):
+            return None
+        if self.normaliser.whitespace:  # the word sequence, section markers included
+            return b" ".join(words)
+        return self.normaliser.exact_bytes(text)
+
+    def __call__(self, record: Record) -> str:
+        key = self.key(record)
+        if key is None:
+            key = b"\x00" + record.id.encode()
+        group = KIND_GROUP.get(record.kind, 3)
+        digest = hashlib.sha256(bytes([group]) + key).hexdigest()[:24]
+        return f"{self.tag}-{digest}"
+
+
+def text_hash(record: Record, settings: DedupeSettings | None = None) -> str:
+    """The :class:`TextKey` hash of ``record`` under ``settings`` (default: the defaults).
+
+    >>> from curate.records import Message
+    >>> def chat(q: str, a: str) -> Record:
+    ...     return Record(messages=[Message(role="user", content=q),
+    ...                             Message(role="assistant", content=a)])
+    >>> text_hash(chat("What is  Kafka?", "A log.")) == text_hash(chat("what is kafka", "a LOG"))
+    True
+    >>> text_hash(chat("snake_case", "ok")) == text_hash(chat("snake case", "ok"))
+    True
     """
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
-
-
-def text_hash(record: Record) -> str:
-    """A hash of the record's kind and normalised turn texts (prompt and answers)."""
-    parts = [record.kind]
-    for side in (record.messages, record.chosen or [], record.rejected or []):
-        parts.append("\x1e".join(normalise(m.content or "") for m in side))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return TextKey(settings)(record)
 
 
 class WorkspaceIndex:
     """The normalised-text hashes of every stored record, cached in the ledger database
     (only records not seen before are read and hashed)."""
 
-    def __init__(self, store: Any, ledger: Ledger) -> None:
+    def __init__(
+        self, store: Any, ledger: Ledger, settings: DedupeSettings | None = None
+    ) -> None:
         self.store = store
         self.ledger = ledger
-        cached = ledger.text_hashes()
+        self.text_hash = TextKey(settings)
+        prefix = self.text_hash.tag + "-"
+        cached = {k: v for k, v in ledger.text_hashes().items() if v.startswith(prefix)}
         ids = store.select_ids()
         missing = [rid for rid in ids if rid not in cached]
         if missing:
-            fresh = {rid: text_hash(r) for rid, r in store.get_many(missing).items()}
+            fresh = {rid: self.text_hash(r) for rid, r in store.get_many(missing).items()}
             ledger.put_text_hashes(list(fresh.items()))
             cached.update(fresh)
         self.ids = set(ids)
@@ -64,7 +100,7 @@ class WorkspaceIndex:
             if prompt_hash == record.provenance.prompt_hash:
                 return "same", record.id
             return "duplicate", record.id
-        existing = self.by_hash.get(text_hash(record))
+        existing = self.by_hash.get(self.text_hash(record))
         if existing is not None:
             return "duplicate", existing
         return "new", None
@@ -73,8 +109,8 @@ class WorkspaceIndex:
         """Claim a record about to be stored (see :meth:`persist`)."""
         self.ids.add(record.id)
         self.claimed[record.id] = record.provenance.prompt_hash
-        self.by_hash.setdefault(text_hash(record), record.id)
+        self.by_hash.setdefault(self.text_hash(record), record.id)
 
     def persist(self, records: list[Record]) -> None:
         """Cache the hashes of records now in the store."""
-        self.ledger.put_text_hashes([(r.id, text_hash(r)) for r in records])
+        self.ledger.put_text_hashes([(r.id, self.text_hash(r)) for r in records])

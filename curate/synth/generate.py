@@ -271,7 +271,7 @@ def _synthesize(
     base, generation = ledger.plan_base(signature, plan.spec(), options.fresh and need > 0)
     need_here = max(0, options.n - prior)  # records wanted from this generation
     run_id = ledger.start_run(signature, _args(options), provider.key_fingerprint)
-    index = WorkspaceIndex(workspace.store, ledger)
+    index = WorkspaceIndex(workspace.store, ledger, workspace.settings.dedupe)
     runner = Runner(
         plan=plan,
         ledger=ledger,
