@@ -133,7 +133,8 @@ class OutputWriter:
         if not self._rows:
             return
         name = f"records-{len(self.shards):05d}.parquet"
-        pq.write_table(pa.concat_tables(self._rows), self.tmp / name)
+        # one chunk per column: the file's bytes never depend on how batches arrived
+        pq.write_table(pa.concat_tables(self._rows).combine_chunks(), self.tmp / name)
         self.shards.append(name)
         self._rows, self._pending = [], 0
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from curate.pipeline import PipelinePlan, run_pipeline
@@ -28,8 +29,14 @@ def local_ray() -> Any:
     ray.shutdown()
 
 
-def same(a: dict, b: dict) -> None:
-    """Equal manifests but for time and engine: counts, settings and every file's sha256."""
+def rows(out: Path) -> list[dict]:
+    return [r for p in sorted(out.glob("records-*.parquet")) for r in pq.read_table(p).to_pylist()]
+
+
+def same(a: dict, b: dict, left: Path, right: Path) -> None:
+    """The same records (checks, clusters, splits) and equal manifests but for time and
+    engine: counts, settings and every file's sha256."""
+    assert rows(left) == rows(right)
     a, b = dict(a), dict(b)
     for k in VARIES:
         a.pop(k), b.pop(k)
@@ -37,12 +44,12 @@ def same(a: dict, b: dict) -> None:
 
 
 def test_both_engines_write_the_same_files(local_ray: Any, tmp_path: Path) -> None:
-    planted = write_shards(tmp_path / "in", n=200, shards=3)
+    planted = write_shards(tmp_path / "in", n=120, shards=3)
     inputs = [str(tmp_path / "in" / "*.jsonl"), str(SAMPLES / "defects" / "*.jsonl"),
               str(SAMPLES / "alpaca.json"), str(SAMPLES / "chat.parquet")]
     local = run_pipeline(PipelinePlan(inputs, tmp_path / "local"))
     on_ray = run_pipeline(PipelinePlan(inputs, tmp_path / "ray", engine="ray"))
-    same(local, on_ray)
+    same(local, on_ray, tmp_path / "local", tmp_path / "ray")
     assert on_ray["engine"] == "ray"
     assert on_ray["counts"]["duplicates"] == planted["exact"] + planted["near"]
     counts = on_ray["counts"]
@@ -81,4 +88,4 @@ def test_a_killed_worker_changes_no_answer(local_ray: Any, tmp_path: Path) -> No
         stop.set()
         killer.join(10)
     assert killed, "no Ray worker was running to kill"
-    same(local, on_ray)
+    same(local, on_ray, tmp_path / "local", tmp_path / "ray")
