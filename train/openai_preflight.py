@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from curate.checks.rubric import TargetSpec
-from curate.checks.tokens import TokenCounter
 from curate.errors import CurateError, RowError
 from curate.formats.openai_chat import FORMAT
 from curate.formats.openai_tools import tool_shape_problems
 from curate.providers.pricing import dollars
+from curate.tokens import TokenCounter
 from train.data import Export, check_files, open_export, read_rows
 from train.openai_table import EPOCHS_SOURCE, FineTuneTable, default_epochs
 

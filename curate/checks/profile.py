@@ -11,8 +11,8 @@ import xxhash
 
 from curate.checks.language import LanguageDetector, language_mismatch, prompt_language
 from curate.checks.text import answer_text, effective_tags, instruction_text, strip_code, word_count
-from curate.checks.tokens import TokenCounter
 from curate.records import Record
+from curate.tokens import TokenCounter
 
 FENCE_LINE_RE = re.compile(r"^[ ]{0,3}(?:```|~~~)", re.M)
 HEADING_RE = re.compile(r"^#{1,6}\s+\S", re.M)

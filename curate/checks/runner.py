@@ -16,9 +16,9 @@ from curate.checks.language import LanguageDetector
 from curate.checks.profile import Profile, ProfileContext
 from curate.checks.rubric import Rubric, load_rubric
 from curate.checks.secrets import scrub
-from curate.checks.tokens import TokenCounter
 from curate.checks.verdict import ValidationResult, decide, overall_score, pillar_scores
 from curate.records import Record, Reject
+from curate.tokens import TokenCounter
 
 Progress = Callable[[int, int], None]
 DATASET_SEVERITY = {"error": "fail", "warning": "warn", "info": "info"}

@@ -7,9 +7,6 @@ from typing import Any, ClassVar
 
 from curate.checks.base import Finding, RecordCheck
 from curate.records import Record
-from curate.tokens import TokenCounter
-
-__all__ = ["CHECKS", "TokenCounter", "TooLongCheck"]
 
 
 class TooLongCheck(RecordCheck):

@@ -21,7 +21,6 @@ from curate.checks.language import LanguageDetector
 from curate.checks.profile import ProfileContext
 from curate.checks.rubric import Rubric, load_rubric
 from curate.checks.runner import all_checks
-from curate.checks.tokens import TokenCounter
 from curate.dedup.clusters import Facts, representative_key
 from curate.dedup.compare import compare_text
 from curate.dedup.exact import id_order
@@ -33,6 +32,7 @@ from curate.dedup.sketch import Params, sketch_texts, texts_shingles
 from curate.errors import UsageError
 from curate.records import Record
 from curate.source import RecordSource
+from curate.tokens import TokenCounter
 
 Batch = dict[str, list[Any]]
 RECORD_COLUMNS = ("shard", "line", "id", "kind", "record")
