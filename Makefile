@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check curate train tests bench scripts
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules tests curate train
 
 schemas: $(STAMP)
 	$(BIN)/python -m curate.schemas

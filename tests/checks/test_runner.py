@@ -3,16 +3,11 @@ format failures, the JSON report has its keys, workspace results are stored as a
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
-import pkgutil
 from pathlib import Path
 
-import pytest
 from check_helpers import PROSE, chat
 
-import curate.checks
 from curate.api import read_all
 from curate.checks.report import to_json, to_markdown
 from curate.checks.rubric import load_rubric
@@ -103,13 +98,6 @@ def test_workspace_results_are_stored_as_annotations(tmp_path) -> None:
         status = ws.status()["checks"]
         assert status["records_checked"] == 5 and status["records_failing"] == 1
         assert ws.store.latest_run("checks").meta["summary"]["verdict"] == result.verdict
-
-
-@pytest.mark.parametrize("name", sorted(m.name for m in pkgutil.iter_modules(curate.checks.__path__)))
-def test_doctests(name: str) -> None:
-    module = importlib.import_module(f"curate.checks.{name}")
-    failed, _ = doctest.testmod(module)
-    assert failed == 0
 
 
 def test_forked_workers_give_the_same_results() -> None:

@@ -75,11 +75,6 @@ def test_the_known_sections_are_shown() -> None:
 
 
 def test_literal_escapes_markup_once() -> None:
-    import doctest
-
-    import curate.cli.output
-
-    assert doctest.testmod(curate.cli.output).failed == 0
     assert literal("from [split] in") == "from \\[split] in"
     assert literal(literal("[review.keys]")) == "\\[review.keys]"
     assert literal("[A] and [1] and a[0]") == "[A] and [1] and a[0]"  # not markup: unchanged

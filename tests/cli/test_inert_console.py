@@ -81,12 +81,3 @@ def test_the_cli_and_train_consoles_are_inert() -> None:
         assert isinstance(console, InertConsole)
 
 
-def test_docstring_examples() -> None:
-    import doctest
-
-    from curate import inert as inert_module
-    from curate.cli import terminal
-
-    for module in (inert_module, terminal):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0

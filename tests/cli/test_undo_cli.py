@@ -87,10 +87,5 @@ def test_undo_names_a_later_decision_made_by_someone_else(ws: Path) -> None:
     assert run_json("status")["by_review_state"]["rejected"] == 3
 
 
-def test_command_line_doctests() -> None:
-    import doctest
-
-    import curate.cli.review_cmds as module
-
-    assert doctest.testmod(module).failed == 0
+def test_command_line_names_the_command_and_its_arguments() -> None:
     assert command_line("approve", ["x"], False, []) == "curate approve x"

@@ -4,12 +4,9 @@ both ways with the same record ids and labels."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from typing import Any
 
 import orjson
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -228,13 +225,6 @@ def test_bad_data_only_ever_raises_row_error(row: Any) -> None:
             assert exc.code == "unsupported_in_target"
 
 
-@pytest.mark.parametrize(
-    "module",
-    ["_llama_factory_v1", "llama_factory_v1", "llama_factory_v1_preference", "llama_factory_kto"],
-)
-def test_module_examples(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"curate.formats.{module}"))
-    assert result.attempted > 0 and result.failed == 0
 
 
 @PROPERTY

@@ -1,9 +1,7 @@
-"""The preference formats together: lossless pairs, format scores, garbage rows, doctests."""
+"""The preference formats together: lossless pairs, format scores, garbage rows."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from typing import Any
 
 import pytest
@@ -25,13 +23,6 @@ SHAREGPT = get_format("sharegpt-preference")
 HH = get_format("hh-transcript")
 PREFERENCE = (TRL, OPENAI, SHAREGPT, HH)
 CHAT_PAIR = (TRL, OPENAI, SHAREGPT)
-MODULES = (
-    "_preference",
-    "trl_preference",
-    "openai_preference",
-    "sharegpt_preference",
-    "hh_transcript",
-)
 
 
 @settings(max_examples=100, deadline=None)
@@ -208,8 +199,3 @@ def test_writers_refuse_records_without_a_rejected_answer(fmt: Any, record: Reco
     assert info.value.code == "unsupported_in_target" and "no rejected answer" in info.value.message
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_module_examples_hold(module: str) -> None:
-    mod = importlib.import_module(f"curate.formats.{module}")
-    result = doctest.testmod(mod)
-    assert result.attempted > 0 and result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import orjson
@@ -404,7 +403,3 @@ def test_bad_data_only_ever_raises_row_error(row: Any) -> None:
             assert exc.code in ("unsupported_in_target", "unpaired_tool_call", "invalid_tool_call")
 
 
-@pytest.mark.parametrize("module", [openai_chat, sharegpt, alpaca, completion, unpaired])
-def test_module_examples(module: Any) -> None:
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

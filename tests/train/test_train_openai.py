@@ -3,7 +3,6 @@ server speaking OpenAI's files and fine-tuning wire formats, through the officia
 
 from __future__ import annotations
 
-import doctest
 import hashlib
 import json
 import shutil
@@ -20,8 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fakefinetune import VALIDATION_ERROR, FakeFineTuning  # noqa: E402
 from fakeserver import PLANTED_KEY, closed_port  # noqa: E402
 
-import train.openai_preflight  # noqa: E402
-import train.openai_table  # noqa: E402
 from train.cli import app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,11 +68,6 @@ def run_args(export: Path, server: FakeFineTuning, out: Path, *extra: str) -> li
 def succeeding() -> Iterator[FakeFineTuning]:
     with FakeFineTuning("succeeded", steps=3) as s:
         yield s
-
-
-def test_modules_doctests() -> None:
-    for module in (train.openai_table, train.openai_preflight):
-        assert doctest.testmod(module).failed == 0
 
 
 def test_dry_run_shows_the_estimate_and_sends_nothing(

@@ -189,12 +189,7 @@ def test_resume_of_a_finished_run_shows_its_metrics_and_trains_nothing(
 
 
 def test_losses_are_printed_with_four_decimals() -> None:
-    import doctest
-
-    import train.show
     from train.show import loss_text
-
-    assert doctest.testmod(train.show).failed == 0
 
     assert loss_text(1.234567891) == "1.2346" and loss_text(0.0) == "0.0000"
     assert loss_text(None) == "n/a" and loss_text(3.2e-06) == "3.2e-06"

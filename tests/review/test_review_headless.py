@@ -1,21 +1,9 @@
-"""The review modules' doctests, and the headless core: only the app imports Textual."""
+"""The headless review core: only the app imports Textual."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import subprocess
 import sys
-
-import pytest
-
-MODULES = ["curate.review.edit_text", "curate.review.filters"]
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_doctests(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_the_queue_session_and_cli_import_without_textual() -> None:
