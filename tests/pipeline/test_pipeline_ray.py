@@ -20,6 +20,7 @@ ray = pytest.importorskip("ray", reason="needs ray[data]: pip install 'curate-ft
 pytestmark = pytest.mark.slow
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 VARIES = ("created", "engine", "timings")
+TASKS = ("MapBatches", "FlatMap", "Shuffle", "Join", "Filter", "Project", "Sort")
 
 
 @pytest.fixture(scope="module")
@@ -56,22 +57,46 @@ def test_both_engines_write_the_same_files(local_ray: Any, tmp_path: Path) -> No
     assert counts["read"] == counts["records"] + counts["rejected"]
 
 
-def _kill_a_worker(stop: threading.Event, killed: list[int]) -> None:
-    """Kill one Ray worker process (a task runner, not the driver or raylet) once it runs."""
-    from ray.util.state import list_workers
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
+
+def _task_workers() -> list[int]:
+    """Ray worker processes running a pipeline task (``ray::MapBatches(...)`` ...) under this test."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if not cmd.startswith("ray::") or not any(op in cmd for op in TASKS):
+            continue  # an idle worker or one of Ray's own agents
+        pid, parent = int(entry.name), int(entry.name)
+        for _ in range(6):  # worker -> raylet -> ... -> this test process
+            parent = _ppid(parent)
+            if parent in (0, 1) or parent == me:
+                break
+        if parent == me:
+            found.append(pid)
+    return found
+
+
+def _kill_a_worker(stop: threading.Event, killed: list[int]) -> None:
+    """Kill one Ray worker process while it runs a task of the pipeline."""
     while not stop.is_set() and not killed:
-        for w in list_workers(filters=[("worker_type", "=", "WORKER")], limit=100):
-            pid = w.get("pid") if isinstance(w, dict) else getattr(w, "pid", None)
-            alive = w.get("is_alive") if isinstance(w, dict) else getattr(w, "is_alive", False)
-            if pid and alive and pid != os.getpid():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-                except ProcessLookupError:
-                    continue
+        for pid in _task_workers():
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
                 return
-        time.sleep(0.5)
+            except ProcessLookupError:
+                continue
+        time.sleep(0.2)
 
 
 def test_a_killed_worker_changes_no_answer(local_ray: Any, tmp_path: Path) -> None:
