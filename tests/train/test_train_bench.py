@@ -23,6 +23,7 @@ def _module():
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolate", [False, True], ids=["in-process", "one-process-per-arm"])
 def test_dry_run_measures_every_arm(tmp_path: Path, isolate: bool) -> None:
     out = tmp_path / "bench.json"

@@ -59,6 +59,7 @@ def _train_run(kind: str, export: Path, out: Path, steps: int, *extra: str) -> l
 
 
 @pytest.mark.skipif(not (BIN / "accelerate").exists(), reason="accelerate launcher not installed")
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["ddp", "fsdp"])
 def test_two_process_run_trains_once_and_speaks_once(kind: str, tmp_path: Path) -> None:
     export = write_export(tmp_path / "export")
@@ -112,6 +113,7 @@ def _processes_mentioning(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 @pytest.mark.skipif(not (BIN / "accelerate").exists(), reason="accelerate launcher not installed")
 def test_two_process_run_killed_after_a_checkpoint_resumes_the_same_way(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from train_exports import resume_settings, write_export
 
 from train.ledger import read_ledger
@@ -60,6 +61,7 @@ def _first_checkpoint_written(out: Path) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     export = write_export(tmp_path / "export")
     full, killed = tmp_path / "full", tmp_path / "killed"
