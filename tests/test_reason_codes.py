@@ -12,7 +12,9 @@ REFRESH = ".venv/bin/python scripts/reason_codes.py > tests/snapshots/reason_cod
 
 
 def _collector():
-    spec = importlib.util.spec_from_file_location("reason_codes", ROOT / "scripts" / "reason_codes.py")
+    spec = importlib.util.spec_from_file_location(
+        "reason_codes", ROOT / "scripts" / "reason_codes.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
