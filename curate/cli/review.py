@@ -97,7 +97,7 @@ def review_command(
         typer.Option(
             "--ab",
             help="Blind A/B review of a `train ab` file: Left/Right answers, 1 left better, "
-            "2 right better, t tie, b both bad ([review.ab_keys]).",
+            "2 right better, t tie, b both bad (\\[review.ab_keys]).",
         ),
     ] = None,
 ) -> None:
