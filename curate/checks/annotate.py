@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.checks.report import to_json
 from curate.checks.rubric import Rubric, load_rubric
@@ -12,12 +12,16 @@ from curate.checks.verdict import ValidationResult
 from curate.store.lock import exclusive
 from curate.store.usable import USABLE_WHERE as USABLE
 
+if TYPE_CHECKING:
+    from curate.store import Store
+    from curate.workspace import Workspace
+
 SUMMARY_KEYS = (
     "verdict", "scores", "overall", "counts", "checks", "failures", "rubric", "target", "severity", "by_severity"
 )
 
 
-def workspace_rubric(ws: Any, path: str | None = None) -> Rubric:
+def workspace_rubric(ws: Workspace, path: str | None = None) -> Rubric:
     """The rubric for a workspace: ``path``, else curate.toml's, with its synthetic-share limit."""
     rubric = load_rubric(path if path is not None else (ws.settings.rubric_path(ws.root) or "default"))
     rubric.checks.readiness.max_synthetic_share = ws.settings.max_synthetic_share
@@ -26,7 +30,7 @@ def workspace_rubric(ws: Any, path: str | None = None) -> Rubric:
 
 @exclusive("curate validate")
 def validate_workspace(
-    ws: Any,
+    ws: Workspace,
     rubric: Rubric,
     *,
     target: str | None = None,
@@ -83,7 +87,7 @@ def check_rows(result: ValidationResult) -> Iterator[Any]:
 
 
 def store_results(
-    store: Any, result: ValidationResult, meta: dict[str, Any], export: dict[str, Any] | None = None
+    store: Store, result: ValidationResult, meta: dict[str, Any], export: dict[str, Any] | None = None
 ) -> int:
     """Write a ``checks`` run with every record's results; returns the run id.
 

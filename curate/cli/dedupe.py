@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -19,6 +19,9 @@ from curate.cli.output import (
     print_json,
     record_progress,
 )
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 EXAMPLES = """\b
 Examples:
@@ -102,7 +105,7 @@ def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
 
 
-def _shown(store: Any, outcome: Any, limit: int) -> list[dict[str, Any]]:
+def _shown(store: Store, outcome: Any, limit: int) -> list[dict[str, Any]]:
     """The first ``limit`` clusters with each member's state, origin and a text preview."""
     from curate.dedup.compare import compare_text
     from curate.dedup.facts import store_facts

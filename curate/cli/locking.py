@@ -6,9 +6,12 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from curate.workspace import Workspace
 
 WAIT_HELP = (
     "Seconds to wait for another command changing the workspace (default: refuse at once, "
@@ -30,7 +33,7 @@ def command_line(default: str) -> str:
 
 
 @contextmanager
-def holding(ws: Any, default: str, wait: float = 0.0) -> Iterator[None]:
+def holding(ws: Workspace, default: str, wait: float = 0.0) -> Iterator[None]:
     """Hold the workspace lock for the block, named by this command line; refuse with
     WorkspaceBusy (exit 2, the holder named) after ``wait`` seconds."""
     from curate.store.lock import WorkspaceBusy
@@ -46,7 +49,7 @@ def holding(ws: Any, default: str, wait: float = 0.0) -> Iterator[None]:
         lock.release()
 
 
-def hold_until_done(ctx: typer.Context, ws: Any, default: str, wait: float = 0.0) -> None:
+def hold_until_done(ctx: typer.Context, ws: Workspace, default: str, wait: float = 0.0) -> None:
     """Take the workspace lock as :func:`holding` does and keep it until the command of
     ``ctx`` ends, however it ends (for work spanning several blocks: export's plan and write)."""
     ctx.with_resource(holding(ws, default, wait))

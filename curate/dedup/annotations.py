@@ -12,10 +12,13 @@ themselves are never changed or deleted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.dedup.against import CODES, REASONS, RUN_KIND, Mark
 from curate.dedup.clusters import Cluster, PromptGroup
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 DEDUPE_RUN = "dedupe"
 SAME_PROMPT_RUN = "same_prompt"
@@ -25,7 +28,7 @@ Row = tuple[str, str, bool, float]  # record id, cluster id, representative, sim
 
 
 def write_clusters(
-    store: Any,
+    store: Store,
     clusters: Iterable[Cluster],
     meta: dict[str, Any],
     summary: dict[str, Any],
@@ -38,7 +41,7 @@ def write_clusters(
 
 
 def write_prompt_groups(
-    store: Any,
+    store: Store,
     groups: Iterable[PromptGroup],
     meta: dict[str, Any],
     rids: Mapping[str, int] | None = None,
@@ -50,7 +53,7 @@ def write_prompt_groups(
     return _write(store, SAME_PROMPT_RUN, meta, summary, lambda run_id: _put(store, run_id, rows, rids))
 
 
-def _put(store: Any, run_id: int, rows: list[Row], rids: Mapping[str, int] | None) -> None:
+def _put(store: Store, run_id: int, rows: list[Row], rids: Mapping[str, int] | None) -> None:
     """Membership rows of a run: through the store's API, or, with the row keys known,
     inserted directly in row-key order (the table's own order: no lookups, few page splits)."""
     if rids is None:
@@ -63,7 +66,7 @@ def _put(store: Any, run_id: int, rows: list[Row], rids: Mapping[str, int] | Non
 
 
 def write_marks(
-    store: Any, marks: Iterable[Mark], meta: dict[str, Any], summary: dict[str, Any]
+    store: Store, marks: Iterable[Mark], meta: dict[str, Any], summary: dict[str, Any]
 ) -> int:
     """Store contamination marks as a new, finished ``contamination`` run; returns its id."""
     from curate.store import CheckResult
@@ -73,7 +76,7 @@ def write_marks(
 
 
 def _write(
-    store: Any, kind: str, meta: dict[str, Any], summary: dict[str, Any], put: Callable[[int], Any]
+    store: Store, kind: str, meta: dict[str, Any], summary: dict[str, Any], put: Callable[[int], Any]
 ) -> int:
     """A run of ``kind``: started, filled by ``put``, then finished (failed on any error)."""
     run_id = store.start_run(kind, meta)
@@ -86,7 +89,7 @@ def _write(
     return run_id
 
 
-def contamination_marks(store: Any, run_id: int | None = None) -> dict[str, Mark]:
+def contamination_marks(store: Store, run_id: int | None = None) -> dict[str, Mark]:
     """Record id -> contamination mark, from the latest ``contamination`` run by default."""
     if run_id is None:
         run = store.latest_run(RUN_KIND)
@@ -101,6 +104,6 @@ def contamination_marks(store: Any, run_id: int | None = None) -> dict[str, Mark
     }
 
 
-def contaminated_ids(store: Any) -> set[str]:
+def contaminated_ids(store: Store) -> set[str]:
     """Ids of the records the latest contamination run marked (export leaves them out)."""
     return set(contamination_marks(store))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,10 @@ from curate.dedup.facts import store_facts
 from curate.dedup.find import KIND_GROUP, DedupeResult, auto_workers
 from curate.dedup.sketch import Params, resolve_settings, sketch_stream
 from curate.store.lock import exclusive
+
+if TYPE_CHECKING:
+    from curate.store import Store
+    from curate.workspace import Workspace
 
 USABLE = ("state!=edited",)
 BATCH = 2000
@@ -57,13 +61,13 @@ class Outcome:
         return out
 
 
-def _texts(store: Any, rids: Sequence[int], mode: str) -> list[str]:
+def _texts(store: Store, rids: Sequence[int], mode: str) -> list[str]:
     """The compare texts of the records with these row keys, in that order."""
     found = store.stored_by_rid(rids)
     return stored_texts([found[r] for r in rids], mode)
 
 
-def _batches(store: Any, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[bytes]]]:
+def _batches(store: Store, rids: list[int]) -> Iterator[tuple[tuple[list[str], list[int]], list[bytes]]]:
     """``((ids, kind groups), stored JSON)`` per batch of usable records, in insertion
     order; their row keys are appended to ``rids``."""
     for rows in store.stored_pages(list(USABLE), BATCH):
@@ -75,7 +79,7 @@ def _batches(store: Any, rids: list[int]) -> Iterator[tuple[tuple[list[str], lis
 
 @exclusive("curate dedupe")
 def dedupe_workspace(
-    ws: Any,
+    ws: Workspace,
     *,
     exact_only: bool = False,
     threshold: float | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.errors import CurateError, RowError, UsageError
 from curate.export.base import Layout, Target
@@ -26,6 +26,9 @@ from curate.store.split_facts import (
     load_contaminated,
     load_facts,
 )
+
+if TYPE_CHECKING:
+    from curate.workspace import Workspace
 
 
 class NothingToExport(CurateError):
@@ -129,7 +132,7 @@ def choose_kind(target: Target, facts: list[Fact], asked: str | None) -> tuple[s
 
 
 def plan_export(
-    ws: Any,
+    ws: Workspace,
     fmt: str,
     *,
     kind: str | None = None,
@@ -195,7 +198,7 @@ def plan_export(
     return plan
 
 
-def check_policy(ws: Any, checks: Checks) -> tuple[dict[str, str], bool]:
+def check_policy(ws: Workspace, checks: Checks) -> tuple[dict[str, str], bool]:
     """Each failed code's severity and ``export.approved_overrides_errors``: as the latest
     `curate validate` run recorded them (so export applies the policy validate reported),
     else from the workspace's rubric (a run stored before severities were recorded)."""

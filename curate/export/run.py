@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -18,6 +18,9 @@ from curate.io.atomic import atomic_path
 from curate.io.write import open_row_writer
 from curate.split.ratios import SPLITS
 from curate.store.lock import exclusive
+
+if TYPE_CHECKING:
+    from curate.workspace import Workspace
 
 CARD = "README.md"
 
@@ -96,7 +99,7 @@ def write_export(
 
 @exclusive("curate export")
 def export_workspace(
-    ws: Any, fmt: str, out: str | Path, *, name: str | None = None, **options: Any
+    ws: Workspace, fmt: str, out: str | Path, *, name: str | None = None, **options: Any
 ) -> ExportResult:
     """Plan and write an export of the workspace (``options`` as for ``plan_export``)."""
     return write_export(plan_export(ws, fmt, **options), out, name, ws.root)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.split.assign import Plan, Unit, plan_split
 from curate.split.ratios import SPLITS, TEST_RANGE, Ratios
 from curate.store.lock import exclusive
 from curate.store.split_facts import Fact, load_clusters, load_facts, load_prompt_groups
 from curate.store.usable import USABLE_STATES  # the others keep their split, unassigned
+
+if TYPE_CHECKING:
+    from curate.store import Store
+    from curate.workspace import Workspace
 
 NO_TAG = "(none)"
 ALL = "(all)"
@@ -166,7 +170,7 @@ def settings_changed(before: dict[str, Any] | None, now: dict[str, Any]) -> list
 
 @exclusive("curate split")
 def split_workspace(
-    ws: Any,
+    ws: Workspace,
     ratios: Ratios | None = None,
     seed: int | None = None,
     stratify_by: str | None = "",
@@ -235,7 +239,7 @@ def stratify_tag(setting: str | None, given: str | None) -> str | None:
     return tag
 
 
-def _store_assignments(store: Any, changed: dict[str, str], meta: dict[str, Any]) -> int | None:
+def _store_assignments(store: Store, changed: dict[str, str], meta: dict[str, Any]) -> int | None:
     """Record the changed assignments as one split run (test ones frozen); the run's id."""
     with store.run("split", meta) as run_id, store.transaction():
         test = [(rid, s) for rid, s in changed.items() if s == "test"]

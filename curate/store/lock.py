@@ -34,10 +34,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from curate.errors import CurateError
 from curate.records import now_iso
+
+if TYPE_CHECKING:
+    from curate.workspace import Workspace
 
 LOCK_FILE = "lock"
 POLL_S = 0.1
@@ -186,7 +189,7 @@ def exclusive(command: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     def wrap(fn: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(fn)
         def run(*args: P.args, **kwargs: P.kwargs) -> T:
-            ws: Any = args[0] if args else next(
+            ws: Workspace = args[0] if args else next(
                 v for v in kwargs.values() if hasattr(v, "state_dir")
             )
             with WorkspaceLock(ws.state_dir, command).hold(reentrant=True):

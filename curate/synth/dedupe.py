@@ -4,7 +4,7 @@ duplicate test of `curate dedupe` under the workspace's ``[dedupe]`` settings.""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from curate.dedup.compare import SECTION, compare_text
 from curate.dedup.find import KIND_GROUP
@@ -12,6 +12,9 @@ from curate.dedup.normalise import Normaliser
 from curate.records import Record
 from curate.settings import DedupeSettings
 from curate.synth.ledger import Ledger
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 _MARKER = SECTION.encode()
 
@@ -69,7 +72,7 @@ class WorkspaceIndex:
     (only records not seen before are read and hashed)."""
 
     def __init__(
-        self, store: Any, ledger: Ledger, settings: DedupeSettings | None = None
+        self, store: Store, ledger: Ledger, settings: DedupeSettings | None = None
     ) -> None:
         self.store = store
         self.ledger = ledger

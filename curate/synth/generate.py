@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.errors import UsageError
 from curate.providers.base import PROVIDERS, ConnectFailed, get_provider
@@ -30,6 +30,9 @@ from curate.synth.quality import HardChecks
 from curate.synth.runner import Runner, RunStats
 from curate.synth.template import DIFFICULTIES, load_template
 from curate.tokens import prompt_token_bound
+
+if TYPE_CHECKING:
+    from curate.workspace import Workspace
 
 KINDS = ("sft", "preference")
 PRICE_FILE = "the shipped price table, curate/providers/prices.toml"
@@ -160,7 +163,7 @@ def provider_settings(
 
 
 def synthesize(
-    workspace: Any,
+    workspace: Workspace,
     options: SynthOptions,
     on_update: Callable[[RunStats], None] | None = None,
 ) -> SynthResult:
@@ -215,7 +218,7 @@ def synthesize(
 
 
 def _synthesize(
-    workspace: Any,
+    workspace: Workspace,
     options: SynthOptions,
     plan: Plan,
     ledger: Ledger,

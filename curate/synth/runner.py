@@ -19,7 +19,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.providers.base import (
     ConnectFailed,
@@ -38,6 +38,9 @@ from curate.synth.ledger import Entry, Ledger
 from curate.synth.parse import Answer, ParseFailure, parse_output, to_record
 from curate.synth.plan import Plan, PlanItem
 from curate.tokens import prompt_token_bound
+
+if TYPE_CHECKING:
+    from curate.store import Store
 
 FATAL_STATUS = (401, 403, 404)
 FLUSH_EVERY_S = 0.1  # how often new records are written to the store, in one transaction
@@ -102,7 +105,7 @@ class Runner:
         *,
         plan: Plan,
         ledger: Ledger,
-        store: Any,
+        store: Store,
         index: WorkspaceIndex,
         provider: Provider,
         prices: PriceTable,
