@@ -7,6 +7,8 @@ from typing import Any
 
 from curate.review.queue import QueueCounts, ReviewQueue
 from curate.store import Store
+from curate.store.lengths import length_buckets, reviewable_count
+from curate.store.usable import usable_by_origin
 from curate.synthetic_share import share, share_over_limit
 from curate.workspace import Workspace
 
@@ -29,12 +31,8 @@ class HeaderStats:
 
 def synthetic_share(store: Store) -> float:
     """The synthetic share of the records that can still be exported (pending or approved)."""
-    rows = store.db.read(
-        "SELECT s.rid IN (SELECT rid FROM records WHERE origin = 'synthetic'), count(*)"
-        " FROM review_state s WHERE s.state IN ('pending', 'approved') GROUP BY 1"
-    )
-    found = {bool(k): int(n) for k, n in rows}
-    return share(found.get(True, 0), sum(found.values()))
+    found = usable_by_origin(store.db)
+    return share(found.get("synthetic", 0), sum(found.values()))
 
 
 def header_stats(queue: ReviewQueue, max_share: float) -> HeaderStats:
@@ -55,17 +53,8 @@ def length_histogram(store: Store) -> tuple[list[tuple[str, int]], int]:
 
     Large workspaces are sampled evenly (every k-th row) to at most ``LENGTH_SAMPLE`` rows.
     """
-    total_row = store.db.read_one("SELECT count(*) FROM review_state WHERE state != 'edited'")
-    total = int(total_row[0]) if total_row else 0
-    stride = max(1, -(-total // LENGTH_SAMPLE))
-    cases = " ".join(f"WHEN n < {hi} THEN {i}" for i, hi in enumerate(LENGTH_EDGES[1:]))
-    rows = store.db.read(
-        f"SELECT CASE {cases} ELSE {len(LENGTH_EDGES) - 1} END AS b, count(*) FROM"
-        " (SELECT length(r.search) AS n FROM review_state s CROSS JOIN records r ON r.rid = s.rid"
-        " WHERE s.state != 'edited' AND s.rid % ? = 0) GROUP BY b",
-        (stride,),
-    )
-    found = {int(b): int(n) for b, n in rows}
+    stride = max(1, -(-reviewable_count(store) // LENGTH_SAMPLE))
+    found = length_buckets(store, LENGTH_EDGES, stride)
     buckets = []
     for i, lo in enumerate(LENGTH_EDGES):
         hi = LENGTH_EDGES[i + 1] if i + 1 < len(LENGTH_EDGES) else None

@@ -6,6 +6,7 @@ from typing import Any
 
 from curate.store.db import Database
 from curate.store.migrations import STATES
+from curate.store.usable import usable_by_origin
 from curate.synthetic_share import over_limit, share
 
 TOP_TAG_VALUES = 50
@@ -31,10 +32,7 @@ class StatusMixin:
         records = int(self.db.read_one("SELECT count(*) FROM records")[0])
         states = dict.fromkeys(STATES, 0)
         states.update(read("SELECT state, count(*) FROM review_state GROUP BY 1"))
-        usable = read(
-            "SELECT r.origin, count(*) FROM records r JOIN review_state s ON s.rid = r.rid"
-            " WHERE s.state IN ('pending', 'approved') GROUP BY 1"
-        )
+        usable = usable_by_origin(self.db)
         synthetic, usable_total = usable.get("synthetic", 0), sum(usable.values())
         out: dict[str, Any] = {
             "records": records,
