@@ -177,20 +177,6 @@ def _peer_lines(text: str, items: bool) -> list[str]:
     return out[-20:]
 
 
-def _peer_lines(text: str, items: bool) -> list[str]:
-    """The answer's other lines of four words or more of the same kind as the last one (list
-    items, or prose lines), outside code, headings, tables and quotes: how the writer ends a
-    line."""
-    out = []
-    for line in strip_code(text).split("\n")[:-1]:
-        line = line.strip()
-        if not line or line[0] in "#|>" or len(line.split()) < 4:
-            continue
-        if (LIST_MARK_RE.match(line) is not None) == items:
-            out.append(line)
-    return out[-20:]
-
-
 def _latin_word(word: str) -> bool:
     """A word in a Latin, Greek or Cyrillic script (where words are separated by spaces)."""
     return all(c < "\u0530" or "\u1e00" <= c <= "\u1eff" for c in word)
